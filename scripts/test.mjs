@@ -35,5 +35,6 @@ if (files.length === 0) {
 }
 const concurrency = process.env.RIG_TEST_CONCURRENCY ?? '2';
 const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...passThrough, ...files];
-const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+const env = { ...process.env, RIG_LOG_LEVEL: process.env.RIG_LOG_LEVEL ?? 'warn' };
+const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env });
 process.exit(r.status ?? 1);
