@@ -7,8 +7,9 @@
 // `buf generate` runs protoc-gen-es over the roots listed below plus their imports.
 // Output: src/api/gen/ (do not edit by hand). Re-run with `npm run gen`; the output is
 // deterministic, so a second run changes nothing.
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const xdsPkg = dirname(require.resolve('@grpc/grpc-js-xds/package.json'));
 const deps = join(xdsPkg, 'deps');
-const work = join(root, '.gen-work');
+const work = mkdtempSync(join(tmpdir(), 'rig-gen-'));
 // RIG_GEN_OUT lets a test generate into a scratch directory and compare with the committed copy.
 const out = resolve(process.env.RIG_GEN_OUT ?? join(root, 'src/api/gen'));
 

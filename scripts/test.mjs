@@ -33,6 +33,14 @@ if (files.length === 0) {
   console.error('test: no test files matched');
   process.exit(1);
 }
+// A full run type-checks first: tsx strips types without checking them.
+if (filters.length === 0 && !process.env.RIG_SKIP_TYPECHECK) {
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.error('test: type check failed');
+    process.exit(1);
+  }
+}
 const concurrency = process.env.RIG_TEST_CONCURRENCY ?? '2';
 const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...passThrough, ...files];
 const env = { ...process.env, RIG_LOG_LEVEL: process.env.RIG_LOG_LEVEL ?? 'warn' };
