@@ -43,6 +43,8 @@ export interface AdsServerOptions {
   identifier?: string;
   clock?: Clock;
   metrics?: MetricsRegistry;
+  /** Called when a proxy ACKs a response that carried a change (benchmarks, tests). */
+  onConverged?: (e: { connectionId: string; typeUrl: TypeUrl; ms: number }) => void;
 }
 
 interface Stream {
@@ -62,6 +64,7 @@ export class AdsServer {
   private readonly unsubscribe: () => void;
   private server: grpc.Server | undefined;
   private connSeq = 0;
+  private readonly onConverged: AdsServerOptions['onConverged'];
   private pushing: Promise<void> | undefined;
   private queued: PushRequest | undefined;
 
@@ -72,6 +75,7 @@ export class AdsServer {
     this.m = new XdsMetrics(this.metrics, () => this.streams.size);
     this.throttle = Math.max(1, opts.pushThrottle ?? PILOT_PUSH_THROTTLE.get());
     this.identifier = opts.identifier ?? 'rigd';
+    this.onConverged = opts.onConverged;
     this.debouncer = new Debouncer(
       this.clock,
       opts.debounceQuietMs ?? PILOT_DEBOUNCE_AFTER.get(),
@@ -252,8 +256,10 @@ export class AdsServer {
         existing.ackedNonce = req.responseNonce;
         existing.ackedAt = now;
         if (existing.changeSince !== undefined) {
-          this.m.convergence.observe((now - existing.changeSince) / 1000);
+          const ms = now - existing.changeSince;
+          this.m.convergence.observe(ms / 1000);
           existing.changeSince = undefined;
+          this.onConverged?.({ connectionId: stream.conn.id, typeUrl, ms });
         }
       }
       if (subscribe(existing, type.wildcard, req.resourceNames)) this.respond(stream, existing, true, now);
