@@ -1,0 +1,64 @@
+// CDS: the Cluster resource — validated structurally, and the names it makes the proxy
+// fetch next: its EDS service name and the secrets its upstream TLS reads over SDS.
+import { Cluster_DiscoveryType, Cluster_LbPolicy, type Cluster } from '../../api/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { ErrorCollector, type Result } from '../../shared/result.js';
+import { checkLoadAssignment } from './endpoint-resource.js';
+import { checkTransportSocket, sdsSecretNames } from './tls-context.js';
+
+const DISCOVERY_TYPES = new Set([Cluster_DiscoveryType.STATIC, Cluster_DiscoveryType.STRICT_DNS, Cluster_DiscoveryType.LOGICAL_DNS, Cluster_DiscoveryType.EDS]);
+
+const LB_POLICIES = new Set([
+  Cluster_LbPolicy.ROUND_ROBIN,
+  Cluster_LbPolicy.LEAST_REQUEST,
+  Cluster_LbPolicy.RANDOM,
+  Cluster_LbPolicy.RING_HASH,
+  Cluster_LbPolicy.MAGLEV,
+]);
+
+/** The discovery type; a cluster that sets neither `type` nor `cluster_type` is STATIC. */
+export function discoveryType(cluster: Cluster): Cluster_DiscoveryType | undefined {
+  const t = cluster.clusterDiscoveryType;
+  if (t.case === 'type') return t.value;
+  return t.case === undefined ? Cluster_DiscoveryType.STATIC : undefined;
+}
+
+/** Default validator for CDS resources; errors name the field, the decoder names the resource. */
+export function validateCluster(cluster: Cluster): Result<Cluster> {
+  const errors = new ErrorCollector();
+  if (cluster.name === '') errors.add('name', 'must not be empty');
+
+  const t = cluster.clusterDiscoveryType;
+  const type = discoveryType(cluster);
+  if (t.case === 'clusterType') errors.add('cluster_type', `custom cluster type ${t.value.name || '(unnamed)'} is not supported`);
+  else if (type === undefined || !DISCOVERY_TYPES.has(type)) errors.add('type', `unsupported value ${enumName(Cluster_DiscoveryType, type)}`);
+
+  if (!LB_POLICIES.has(cluster.lbPolicy)) errors.add('lb_policy', `unsupported value ${enumName(Cluster_LbPolicy, cluster.lbPolicy)}`);
+
+  if (type === Cluster_DiscoveryType.EDS) {
+    if (!cluster.edsClusterConfig) errors.add('eds_cluster_config', 'required for an EDS cluster');
+    else if (cluster.edsClusterConfig.edsConfig?.configSourceSpecifier.case === undefined) {
+      errors.add('eds_cluster_config.eds_config', 'required for an EDS cluster (ads or a config source)');
+    }
+  } else if (cluster.loadAssignment) {
+    checkLoadAssignment(cluster.loadAssignment, errors.at('load_assignment'));
+  }
+
+  checkTransportSocket(cluster.transportSocket, errors.at('transport_socket'));
+  cluster.transportSocketMatches.forEach((m, i) => checkTransportSocket(m.transportSocket, errors.at(`transport_socket_matches[${i}].transport_socket`)));
+  return errors.result(cluster);
+}
+
+/** The EDS resource name an EDS cluster subscribes to, or undefined for other types. */
+export function edsServiceName(cluster: Cluster): string | undefined {
+  if (discoveryType(cluster) !== Cluster_DiscoveryType.EDS) return undefined;
+  return cluster.edsClusterConfig?.serviceName || cluster.name;
+}
+
+/** Secrets the cluster's upstream TLS fetches over SDS (its socket and socket matches). */
+export function clusterSecretNames(cluster: Cluster): string[] {
+  return [cluster.transportSocket, ...cluster.transportSocketMatches.map((m) => m.transportSocket)].flatMap(sdsSecretNames);
+}
+
+function enumName(e: Record<number, string>, value: number | undefined): string {
+  return value === undefined ? '(unset)' : (e[value] ?? String(value));
+}
