@@ -174,3 +174,84 @@ test('the control plane restarts on the same port: the snapshot stays while it i
   assert.deepEqual(client.snapshot().versions, held.versions);
   assert.equal(client.snapshot(), held, 'an identical resend does not produce a new snapshot');
 });
+
+test('an endpoint change reaches the snapshot without a restart (lag measured), and a weighted 80/20 route arrives intact', async (t) => {
+  const source = mesh();
+  const { port } = await startServer(source);
+  const client = startClient(port);
+  await client.ready();
+  const endpointPort = (s: XdsSnapshot) => {
+    const ep = s.endpoints.get('outbound|80||a.default')?.endpoints[0]?.lbEndpoints[0]?.hostIdentifier;
+    return ep?.case === 'endpoint' && ep.value.address?.address.case === 'socketAddress' && ep.value.address.address.value.portSpecifier.case === 'portValue'
+      ? ep.value.address.address.value.portSpecifier.value
+      : undefined;
+  };
+  assert.equal(endpointPort(client.snapshot()), 8080);
+  const t0 = performance.now();
+  const moved = new Promise<number>((resolve) => {
+    const off = client.onUpdate((s) => {
+      if (endpointPort(s) === 9999) {
+        off();
+        resolve(performance.now() - t0);
+      }
+    });
+  });
+  source.set(TypeUrl.ClusterLoadAssignment, [cla('outbound|80||a.default', 9999), cla('outbound|80||b.default', 8081)]);
+  const lag = await moved;
+  t.diagnostic(`EDS change → client snapshot: ${lag.toFixed(1)} ms (debounce quiet 5 ms)`);
+  assert.ok(lag < 2000);
+
+  source.set(TypeUrl.RouteConfiguration, [
+    {
+      name: '80',
+      resource: pack(RouteConfigurationSchema, {
+        name: '80',
+        virtualHosts: [
+          {
+            name: 'all',
+            domains: ['*'],
+            routes: [
+              {
+                match: { pathSpecifier: { case: 'prefix', value: '/' } },
+                action: {
+                  case: 'route',
+                  value: {
+                    clusterSpecifier: {
+                      case: 'weightedClusters',
+                      value: { clusters: [{ name: 'outbound|80||a.default', weight: 80 }, { name: 'outbound|80||b.default', weight: 20 }] },
+                    },
+                  },
+                },
+              },
+            ],
+          },
+        ],
+      }),
+    },
+  ]);
+  await until(() => {
+    const a = client.snapshot().routes.get('80')?.virtualHosts[0]?.routes[0]?.action;
+    return a?.case === 'route' && a.value.clusterSpecifier.case === 'weightedClusters';
+  }, 'weighted route in the snapshot');
+  const a = client.snapshot().routes.get('80')!.virtualHosts[0]!.routes[0]!.action;
+  assert.ok(a.case === 'route' && a.value.clusterSpecifier.case === 'weightedClusters');
+  assert.deepEqual(a.value.clusterSpecifier.value.clusters.map((c) => [c.name, c.weight]), [['outbound|80||a.default', 80], ['outbound|80||b.default', 20]]);
+});
+
+test('a referenced route config that never arrives stops holding ready() back after the initial fetch timeout', async () => {
+  const source = mesh();
+  source.set(TypeUrl.Listener, [listener('0.0.0.0_80', 80, 'missing-routes')]);
+  const { port } = await startServer(source);
+  const client = new XdsClient({
+    bootstrap: { node: { id: nodeId, cluster: 'a.default' }, xdsServer: `127.0.0.1:${port}` },
+    initialFetchTimeoutMs: 300,
+  });
+  cleanup.push(() => client.stop());
+  const t0 = performance.now();
+  client.start();
+  await client.ready();
+  const waited = performance.now() - t0;
+  assert.ok(waited >= 290, `ready only after the timeout, waited ${waited.toFixed(0)} ms`);
+  assert.equal(client.snapshot().routes.has('missing-routes'), false);
+  assert.equal(client.snapshot().clusters.size, 2);
+});

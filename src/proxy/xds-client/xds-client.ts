@@ -30,6 +30,8 @@ const log = logger('xds-client');
 
 export const DEFAULT_BACKOFF_BASE_MS = 500;
 export const DEFAULT_BACKOFF_MAX_MS = 30_000;
+/** Envoy's default initial_fetch_timeout. */
+export const DEFAULT_INITIAL_FETCH_TIMEOUT_MS = 15_000;
 
 export interface XdsClientOptions {
   bootstrap: XdsBootstrap;
@@ -41,6 +43,8 @@ export interface XdsClientOptions {
   random?: Random;
   /** Extra gRPC channel options. */
   channelOptions?: ChannelOptions;
+  /** After this long, RDS/EDS names that never arrived stop holding ready() back (default 15 s). */
+  initialFetchTimeoutMs?: number;
 }
 
 export type XdsConnectionState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'stopped';
@@ -77,6 +81,10 @@ export class XdsClient {
   /** Streams keep failing without a response; logged once per outage. */
   private failing = false;
   private isReady = false;
+  /** Envoy's initial_fetch_timeout: after it, names still missing no longer hold ready() back. */
+  private readonly initialFetchTimeoutMs: number;
+  private fetchTimer: Timer | undefined;
+  private fetchTimedOut = false;
   private readonly readyPromise: Promise<void>;
   private settleReady!: (err?: Error) => void;
 
@@ -93,6 +101,7 @@ export class XdsClient {
       random: opts.random ?? systemRandom,
     });
     this.channelOptions = opts.channelOptions;
+    this.initialFetchTimeoutMs = opts.initialFetchTimeoutMs ?? DEFAULT_INITIAL_FETCH_TIMEOUT_MS;
     this.readyPromise = new Promise<void>((resolve, reject) => {
       this.settleReady = (err) => (err ? reject(err) : resolve());
     });
@@ -102,7 +111,12 @@ export class XdsClient {
 
   /** Opens the ADS stream. Idempotent; a stopped client stays stopped. */
   start(): void {
-    if (this.state === 'idle') this.connect();
+    if (this.state !== 'idle') return;
+    this.fetchTimer = this.clock.setTimeout(() => {
+      this.fetchTimedOut = true;
+      this.checkReady();
+    }, this.initialFetchTimeoutMs);
+    this.connect();
   }
 
   /** Cancels the stream and any reconnect timer and closes the channel. */
@@ -111,6 +125,7 @@ export class XdsClient {
     this.state = 'stopped';
     this.retry?.cancel();
     this.retry = undefined;
+    this.fetchTimer?.cancel();
     this.call?.close();
     this.call = undefined;
     for (const w of this.watches.values()) w.streamEnded();
@@ -271,7 +286,12 @@ export class XdsClient {
       return [...w.subscribed].every((n) => w.arrived.has(n));
     };
     if (!this.watch(TypeUrl.Cluster).received || !this.watch(TypeUrl.Listener).received) return;
-    if (!warm(TypeUrl.ClusterLoadAssignment) || !warm(TypeUrl.RouteConfiguration)) return;
+    if (!warm(TypeUrl.ClusterLoadAssignment) || !warm(TypeUrl.RouteConfiguration)) {
+      if (!this.fetchTimedOut) return;
+      const missing = [TypeUrl.ClusterLoadAssignment, TypeUrl.RouteConfiguration].flatMap((t) => [...this.watch(t).subscribed].filter((n) => !this.watch(t).arrived.has(n)));
+      log.warn('initial fetch timed out; ready without some resources', { missing: missing.join(', ') });
+    }
+    this.fetchTimer?.cancel();
     this.isReady = true;
     log.info('xDS config warmed', { clusters: this.current.clusters.size, listeners: this.current.listeners.size });
     this.settleReady();
