@@ -346,11 +346,12 @@ test('reconnect backoff runs on the injected clock, grows while the server is do
   probe.close(); // nothing listens on `port` now
   const clock = new ManualClock();
   const random: Random = { next: () => 0.99 }; // delay ≈ the ceiling: base·2^attempt
-  const c = new XdsClient({ bootstrap: { node: bootstrapNode, xdsServer: `127.0.0.1:${port}` }, clock, random, backoff: { baseMs: 1000, maxMs: 60_000 } });
+  const c = new XdsClient({ bootstrap: { node: bootstrapNode, xdsServer: `127.0.0.1:${port}` }, clock, random, backoff: { baseMs: 1000, maxMs: 60_000 }, initialFetchTimeoutMs: 1e9 });
   clients.push(c);
   c.start();
+  // Two timers on the clock while backing off: the reconnect and the (far) initial fetch timeout.
   for (let attempt = 0; attempt < 4; attempt++) {
-    await waitFor(() => c.status().state === 'backoff' && clock.pending === 1, `failed attempt ${attempt}`);
+    await waitFor(() => c.status().state === 'backoff' && clock.pending === 2, `failed attempt ${attempt}`);
     const ceiling = 1000 * 2 ** attempt;
     clock.advance(ceiling * 0.99 - 10);
     assert.equal(c.status().state, 'backoff', `still waiting after attempt ${attempt}`);
