@@ -1,0 +1,122 @@
+// The compiled route table: built once per RouteConfiguration, then `match()` per request.
+// Virtual hosts are chosen as Envoy chooses them (exact domain, then the longest `*.suffix`,
+// then the longest `prefix.*`, then `*`); routes match in order on path, headers, query
+// parameters and runtime fraction.
+import type { RouteConfiguration } from '../../api/gen/envoy/config/route/v3/route_pb.js';
+import type { Route as RouteEntry, VirtualHost } from '../../api/gen/envoy/config/route/v3/route_components_pb.js';
+import { compileHeaderMatcher, compileQueryMatcher, compileRegex } from './string-matcher.js';
+
+export interface RequestView {
+  /** Host / :authority as sent (may include a port). */
+  authority: string;
+  /** :path including the query string. */
+  path: string;
+  method: string;
+  /** Header lookup by lower-case name; pseudo-headers (:method, :path, :authority, :scheme) included by the caller or derived. */
+  header(name: string): string | undefined;
+  /** Uniform [0, 1) for runtime fractions. */
+  random?: () => number;
+}
+
+export interface CompiledRoute {
+  route: RouteEntry;
+  matches(req: RequestView, pathOnly: string, query: URLSearchParams | undefined): boolean;
+}
+
+export interface CompiledVirtualHost {
+  virtualHost: VirtualHost;
+  routes: CompiledRoute[];
+}
+
+export interface RouteMatch {
+  virtualHost: VirtualHost;
+  route: RouteEntry;
+}
+
+function compileRoute(r: RouteEntry): CompiledRoute {
+  const m = r.match;
+  const caseSensitive = m?.caseSensitive ?? true;
+  let pathTest: (p: string) => boolean = () => true;
+  const spec = m?.pathSpecifier;
+  if (spec?.case === 'prefix') {
+    const v = caseSensitive ? spec.value : spec.value.toLowerCase();
+    pathTest = caseSensitive ? (p) => p.startsWith(v) : (p) => p.toLowerCase().startsWith(v);
+  } else if (spec?.case === 'path') {
+    const v = caseSensitive ? spec.value : spec.value.toLowerCase();
+    pathTest = caseSensitive ? (p) => p === v : (p) => p.toLowerCase() === v;
+  } else if (spec?.case === 'safeRegex') {
+    const re = compileRegex(spec.value.regex, caseSensitive ? '' : 'i');
+    pathTest = (p) => re.test(p);
+  } else if (spec?.case === 'pathSeparatedPrefix') {
+    const v = caseSensitive ? spec.value : spec.value.toLowerCase();
+    pathTest = (p) => {
+      const x = caseSensitive ? p : p.toLowerCase();
+      return x === v || x.startsWith(v + '/');
+    };
+  } else if (spec !== undefined && spec.case !== undefined) {
+    pathTest = () => false; // connect matchers and path match policies are not routed here
+  }
+  const headers = (m?.headers ?? []).map(compileHeaderMatcher);
+  const queries = (m?.queryParameters ?? []).map(compileQueryMatcher);
+  const rf = m?.runtimeFraction?.defaultValue;
+  const fraction = rf ? rf.numerator / [100, 10_000, 1_000_000][rf.denominator]! : 1;
+  return {
+    route: r,
+    matches(req, pathOnly, query) {
+      if (!pathTest(pathOnly)) return false;
+      if (headers.length) {
+        const get = (n: string) => req.header(n);
+        for (const h of headers) if (!h(get)) return false;
+      }
+      if (queries.length) {
+        const q = query ?? new URLSearchParams();
+        for (const t of queries) if (!t(q)) return false;
+      }
+      if (fraction < 1 && (req.random ?? Math.random)() >= fraction) return false;
+      return true;
+    },
+  };
+}
+
+export class RouteTable {
+  private readonly exact = new Map<string, CompiledVirtualHost>();
+  private readonly suffixes: { suffix: string; vh: CompiledVirtualHost }[] = [];
+  private readonly prefixes: { prefix: string; vh: CompiledVirtualHost }[] = [];
+  private readonly wildcard: CompiledVirtualHost | undefined;
+
+  constructor(readonly config: RouteConfiguration) {
+    let wildcard: CompiledVirtualHost | undefined;
+    for (const vh of config.virtualHosts) {
+      const compiled: CompiledVirtualHost = { virtualHost: vh, routes: vh.routes.map(compileRoute) };
+      for (const raw of vh.domains) {
+        const d = raw.toLowerCase();
+        if (d === '*') wildcard ??= compiled;
+        else if (d.startsWith('*')) this.suffixes.push({ suffix: d.slice(1), vh: compiled });
+        else if (d.endsWith('*')) this.prefixes.push({ prefix: d.slice(0, -1), vh: compiled });
+        else if (!this.exact.has(d)) this.exact.set(d, compiled);
+      }
+    }
+    this.suffixes.sort((a, b) => b.suffix.length - a.suffix.length);
+    this.prefixes.sort((a, b) => b.prefix.length - a.prefix.length);
+    this.wildcard = wildcard;
+  }
+
+  virtualHost(authority: string): CompiledVirtualHost | undefined {
+    const host = authority.toLowerCase();
+    const e = this.exact.get(host);
+    if (e) return e;
+    for (const s of this.suffixes) if (host.endsWith(s.suffix) && host.length > s.suffix.length) return s.vh;
+    for (const p of this.prefixes) if (host.startsWith(p.prefix) && host.length > p.prefix.length) return p.vh;
+    return this.wildcard;
+  }
+
+  match(req: RequestView): RouteMatch | undefined {
+    const vh = this.virtualHost(req.authority);
+    if (!vh) return undefined;
+    const q = req.path.indexOf('?');
+    const pathOnly = q < 0 ? req.path : req.path.slice(0, q);
+    const query = q < 0 ? undefined : new URLSearchParams(req.path.slice(q + 1));
+    for (const r of vh.routes) if (r.matches(req, pathOnly, query)) return { virtualHost: vh.virtualHost, route: r.route };
+    return undefined;
+  }
+}
