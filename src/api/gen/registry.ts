@@ -62,6 +62,8 @@ import { file_envoy_extensions_load_balancing_policies_random_v3_random } from '
 import { file_envoy_extensions_load_balancing_policies_ring_hash_v3_ring_hash } from './envoy/extensions/load_balancing_policies/ring_hash/v3/ring_hash_pb.js';
 import { file_envoy_extensions_load_balancing_policies_round_robin_v3_round_robin } from './envoy/extensions/load_balancing_policies/round_robin/v3/round_robin_pb.js';
 import { file_envoy_extensions_load_balancing_policies_wrr_locality_v3_wrr_locality } from './envoy/extensions/load_balancing_policies/wrr_locality/v3/wrr_locality_pb.js';
+import { file_envoy_extensions_retry_host_previous_hosts_v3_previous_hosts } from './envoy/extensions/retry/host/previous_hosts/v3/previous_hosts_pb.js';
+import { file_envoy_extensions_retry_priority_previous_priorities_v3_previous_priorities_config } from './envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config_pb.js';
 import { file_envoy_extensions_transport_sockets_tls_v3_common } from './envoy/extensions/transport_sockets/tls/v3/common_pb.js';
 import { file_envoy_extensions_transport_sockets_tls_v3_secret } from './envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import { file_envoy_extensions_transport_sockets_tls_v3_tls } from './envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
@@ -172,6 +174,8 @@ export const envoyRegistry: Registry = createRegistry(
   file_envoy_extensions_load_balancing_policies_ring_hash_v3_ring_hash,
   file_envoy_extensions_load_balancing_policies_round_robin_v3_round_robin,
   file_envoy_extensions_load_balancing_policies_wrr_locality_v3_wrr_locality,
+  file_envoy_extensions_retry_host_previous_hosts_v3_previous_hosts,
+  file_envoy_extensions_retry_priority_previous_priorities_v3_previous_priorities_config,
   file_envoy_extensions_transport_sockets_tls_v3_common,
   file_envoy_extensions_transport_sockets_tls_v3_secret,
   file_envoy_extensions_transport_sockets_tls_v3_tls,

@@ -1,13 +1,14 @@
 // Host names as Istio compares them: short names resolved against a namespace, and
 // wildcard matching (`*`, `*.example.com`).
 
-/** `reviews` → `reviews.<ns>.svc.<domain>`; `reviews.default` → `reviews.default.svc.<domain>`; FQDNs and wildcards unchanged. */
+/**
+ * As Istio resolves hosts in config: a name without dots (`reviews`) is short for
+ * `reviews.<ns>.svc.<domain>`; anything with a dot (`reviews.default`, `httpbin.org`), a
+ * wildcard or an IP address is taken as written.
+ */
 export function resolveShortName(host: string, namespace: string, clusterDomain = 'cluster.local'): string {
-  if (host === '*' || host.startsWith('*')) return host;
-  if (!host.includes('.')) return `${host}.${namespace}.svc.${clusterDomain}`;
-  const parts = host.split('.');
-  if (parts.length === 2) return `${host}.svc.${clusterDomain}`;
-  return host;
+  if (host === '*' || host.includes('.') || host.includes(':')) return host;
+  return `${host}.${namespace}.svc.${clusterDomain}`;
 }
 
 /** Does pattern (exact or `*`/`*.suffix`) match a concrete host? */

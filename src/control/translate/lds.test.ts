@@ -106,7 +106,7 @@ test('proxyless gRPC: one api_listener per service port named host:port', () => 
   const l = ls.find((x) => x.name === 'reviews.default.svc.cluster.local:9080')!;
   const h = unpack(l.apiListener!.apiListener!, HttpConnectionManagerSchema)!;
   assert.equal(h.routeSpecifier.case === 'rds' && h.routeSpecifier.value.routeConfigName, 'reviews.default.svc.cluster.local:9080');
-  assert.deepEqual(h.httpFilters.map((f) => f.name), ['envoy.filters.http.router']);
+  assert.deepEqual(h.httpFilters.map((f) => f.name), ['envoy.filters.http.fault', 'envoy.filters.http.router']);
 });
 
 test('listeners are byte-stable across translations', () => {
