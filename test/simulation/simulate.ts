@@ -22,8 +22,8 @@ export interface SimConfig {
 }
 
 export interface Call {
-  /** capture: original destination ip:port; httpProxy: the app's HTTP proxy (15001); listener: a bound listener port (gateways). */
-  mode: 'capture' | 'httpProxy' | 'listener';
+  /** capture: outbound, original destination ip:port; inbound: captured inbound to the workload's port; httpProxy: the app's HTTP proxy (15001); listener: a bound listener port (gateways). */
+  mode: 'capture' | 'inbound' | 'httpProxy' | 'listener';
   address?: string;
   port: number;
   /** HTTP calls: authority, path, headers. Omit for TCP. */
@@ -58,6 +58,7 @@ function sockAddr(l: Listener): { ip: string; port: number } | undefined {
 
 function pickListener(cfg: SimConfig, call: Call): Listener | undefined {
   if (call.mode === 'httpProxy') return cfg.listeners.find((l) => l.name === 'virtualOutbound');
+  if (call.mode === 'inbound') return cfg.listeners.find((l) => l.name === 'virtualInbound');
   if (call.mode === 'listener') return cfg.listeners.find((l) => sockAddr(l)?.port === call.port && l.bindToPort !== false);
   const exact = cfg.listeners.find((l) => l.bindToPort === false && sockAddr(l)?.ip === call.address && sockAddr(l)?.port === call.port);
   return exact ?? cfg.listeners.find((l) => l.bindToPort === false && sockAddr(l)?.ip === '0.0.0.0' && sockAddr(l)?.port === call.port) ?? cfg.listeners.find((l) => l.name === 'virtualOutbound');
