@@ -7,14 +7,12 @@ import type { Resource } from './meta.js';
 import { describeKey, keyOf } from './meta.js';
 import { checkApiVersion, kindInfo } from './kinds.js';
 import { ErrorCollector, type Result } from '../../shared/result.js';
+import { specValidatorFor } from './validate/registry.js';
+// Registers every kind's spec validator (side effect).
+import './validate/index.js';
 
-/** Per-kind spec validators, registered by the files in validate/. */
-export type SpecValidator = (spec: unknown, errors: ErrorCollector, resource: Resource) => void;
-const specValidators = new Map<string, SpecValidator>();
-
-export function registerSpecValidator(kind: string, v: SpecValidator): void {
-  specValidators.set(kind, v);
-}
+/** Per-kind spec validators, registered by the files in validate/ (see validate/registry.ts). */
+export { registerSpecValidator, type SpecValidator } from './validate/registry.js';
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
@@ -54,7 +52,7 @@ export function validateResource(input: unknown, opts: { defaultNamespace?: stri
   const who = describeKey(keyOf(resource));
   const spec = new ErrorCollector('spec');
   if (r.spec !== undefined && (typeof r.spec !== 'object' || r.spec === null || Array.isArray(r.spec))) spec.add('', 'must be an object');
-  else specValidators.get(resource.kind)?.(resource.spec, spec, resource);
+  else specValidatorFor(resource.kind)?.(resource.spec, spec, resource);
   const errors = [...envelope.errors, ...spec.errors].map((e) => `${who}: ${e}`);
   return errors.length ? { ok: false, errors } : { ok: true, value: resource };
 }
