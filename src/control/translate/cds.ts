@@ -34,6 +34,7 @@ import {
 import { localityInput, outboundTargets, targetEndpoints, type OutboundTarget } from './cluster-targets.js';
 import { applyGrpcLoadBalancer, applyLoadBalancer } from './lb.js';
 import { buildLoadAssignment } from './locality.js';
+import { appAddress } from './listener/common.js';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, inboundClusterName, PASSTHROUGH_CLUSTER } from './naming.js';
 import { byName } from './output.js';
 import { grpcTransportSocket, istioMtlsSni, spiffeId, upstreamTransportSocket } from './tls.js';
@@ -146,7 +147,7 @@ function outboundCluster(push: PushContext, proxy: Proxy, t: OutboundTarget, ide
 
   const ts = upstreamTransportSocket(t.policy?.tls, {
     istioSni: istioMtlsSni(t.port.port, t.subset, t.service.hostname),
-    serviceIdentities: identities.of(t.service),
+    serviceIdentities: () => identities.of(t.service),
     http2: http.isHttp2(),
     http,
   });
@@ -165,7 +166,7 @@ function grpcCluster(t: OutboundTarget, identities: ServiceIdentities): Cluster 
   applyGrpcLoadBalancer(c, t.policy?.loadBalancer);
   const maxRequests = t.policy?.connectionPool?.http?.http2MaxRequests ?? 0;
   if (maxRequests > 0) c.circuitBreakers = create(CircuitBreakersSchema, { thresholds: [{ maxRequests }] });
-  const ts = grpcTransportSocket(t.policy?.tls, { istioSni: istioMtlsSni(t.port.port, t.subset, t.service.hostname), serviceIdentities: identities.of(t.service) });
+  const ts = grpcTransportSocket(t.policy?.tls, { istioSni: istioMtlsSni(t.port.port, t.subset, t.service.hostname), serviceIdentities: () => identities.of(t.service) });
   if (ts) c.transportSocket = ts;
   return c;
 }
@@ -200,7 +201,7 @@ function inboundClusters(push: PushContext, proxy: Proxy): Cluster[] {
       metadata: istioMetadata(services),
       loadAssignment: create(ClusterLoadAssignmentSchema, {
         clusterName: name,
-        endpoints: [{ locality: {}, lbEndpoints: [{ hostIdentifier: { case: 'endpoint', value: { address: socketAddress(endpoint.address, endpoint.port) } } }] }],
+        endpoints: [{ locality: {}, lbEndpoints: [{ hostIdentifier: { case: 'endpoint', value: { address: socketAddress(appAddress(proxy, endpoint.address), endpoint.port) } } }] }],
       }),
     });
     const http = new HttpOptionsBuilder();

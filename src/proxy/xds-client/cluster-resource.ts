@@ -5,7 +5,14 @@ import { ErrorCollector, type Result } from '../../shared/result.js';
 import { checkLoadAssignment } from './endpoint-resource.js';
 import { checkTransportSocket, sdsSecretNames } from './tls-context.js';
 
-const DISCOVERY_TYPES = new Set([Cluster_DiscoveryType.STATIC, Cluster_DiscoveryType.STRICT_DNS, Cluster_DiscoveryType.LOGICAL_DNS, Cluster_DiscoveryType.EDS]);
+const DISCOVERY_TYPES = new Set([
+  Cluster_DiscoveryType.STATIC,
+  Cluster_DiscoveryType.STRICT_DNS,
+  Cluster_DiscoveryType.LOGICAL_DNS,
+  Cluster_DiscoveryType.EDS,
+  // Passthrough: connect to the connection's original destination (Istio's PassthroughCluster).
+  Cluster_DiscoveryType.ORIGINAL_DST,
+]);
 
 const LB_POLICIES = new Set([
   Cluster_LbPolicy.ROUND_ROBIN,
@@ -32,7 +39,9 @@ export function validateCluster(cluster: Cluster): Result<Cluster> {
   if (t.case === 'clusterType') errors.add('cluster_type', `custom cluster type ${t.value.name || '(unnamed)'} is not supported`);
   else if (type === undefined || !DISCOVERY_TYPES.has(type)) errors.add('type', `unsupported value ${enumName(Cluster_DiscoveryType, type)}`);
 
-  if (!LB_POLICIES.has(cluster.lbPolicy)) errors.add('lb_policy', `unsupported value ${enumName(Cluster_LbPolicy, cluster.lbPolicy)}`);
+  if (type === Cluster_DiscoveryType.ORIGINAL_DST) {
+    if (cluster.lbPolicy !== Cluster_LbPolicy.CLUSTER_PROVIDED) errors.add('lb_policy', 'an ORIGINAL_DST cluster needs CLUSTER_PROVIDED');
+  } else if (!LB_POLICIES.has(cluster.lbPolicy)) errors.add('lb_policy', `unsupported value ${enumName(Cluster_LbPolicy, cluster.lbPolicy)}`);
 
   if (type === Cluster_DiscoveryType.EDS) {
     if (!cluster.edsClusterConfig) errors.add('eds_cluster_config', 'required for an EDS cluster');

@@ -41,15 +41,18 @@ test('cluster: supported types and policies pass', () => {
 test('cluster: every error at once, each naming its field', () => {
   const c = create(ClusterSchema, {
     name: 'outbound|80||a.default',
-    clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.ORIGINAL_DST },
+    clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.STATIC },
     lbPolicy: Cluster_LbPolicy.CLUSTER_PROVIDED,
     transportSocket: { name: 'tls', configType: { case: 'typedConfig', value: unknownAny } },
   });
   assert.deepEqual(errors(validateCluster(c)), [
-    'type: unsupported value ORIGINAL_DST',
     'lb_policy: unsupported value CLUSTER_PROVIDED',
     'transport_socket.typed_config: unsupported type istio.stats.PluginConfig',
   ]);
+  // Passthrough (ORIGINAL_DST) must use CLUSTER_PROVIDED and is otherwise accepted.
+  const passthrough = create(ClusterSchema, { name: 'PassthroughCluster', clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.ORIGINAL_DST }, lbPolicy: Cluster_LbPolicy.CLUSTER_PROVIDED });
+  assert.deepEqual(errors(validateCluster(passthrough)), []);
+  assert.deepEqual(errors(validateCluster({ ...passthrough, lbPolicy: Cluster_LbPolicy.ROUND_ROBIN })), ['lb_policy: an ORIGINAL_DST cluster needs CLUSTER_PROVIDED']);
   const custom = create(ClusterSchema, { name: 'agg', clusterDiscoveryType: { case: 'clusterType', value: { name: 'envoy.clusters.aggregate', typedConfig: unknownAny } } });
   assert.deepEqual(errors(validateCluster(custom)), ['cluster_type: custom cluster type envoy.clusters.aggregate is not supported']);
 });

@@ -68,8 +68,8 @@ export function captureBindAddress(proxy: Proxy): string {
   return interceptionNone(proxy) && proxy.ips[0] ? proxy.ips[0] : '0.0.0.0';
 }
 
-/** Where the local application listens (inbound cluster target): RIG_APP_ADDRESS, else the pod IP. */
-export function appAddress(proxy: Proxy): string {
+/** Where the local application listens (inbound cluster target): RIG_APP_ADDRESS, else `fallback` (the workload's endpoint address). */
+export function appAddress(proxy: Proxy, fallback: string): string {
   const a = proxy.metadata.RIG_APP_ADDRESS;
-  return typeof a === 'string' && a ? a : (proxy.ips[0] ?? '127.0.0.1');
+  return typeof a === 'string' && a ? a : fallback;
 }
