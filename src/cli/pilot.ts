@@ -2,15 +2,18 @@
 import type { Command } from './command.js';
 import { Pilot } from '../control/pilot.js';
 import { FileSource } from '../control/xds/file-source.js';
-import { MemorySource, type ResourceSource } from '../control/xds/source.js';
+import type { ResourceSource } from '../control/xds/source.js';
+import { DirectoryStore } from '../control/store/directory.js';
+import type { ConfigStore } from '../control/store/store.js';
 import { VERSION } from '../shared/version.js';
 
 export const pilotCommand: Command = {
   name: 'pilot',
   summary: 'Run the control plane (xDS server and status API) in the foreground',
-  usage: 'rig pilot [--address IP] [--xds-port N] [--monitoring-port N] [--resources FILE]',
+  usage: 'rig pilot [--address IP] [--xds-port N] [--monitoring-port N] [--config-dir DIR | --resources FILE]',
   examples: [
-    'rig pilot',
+    'rig pilot                                        # Istio config in memory (apply it through the API)',
+    'rig pilot --config-dir ./mesh-config             # Istio YAML files in a directory, watched',
     'rig pilot --resources envoy-resources.yaml      # serve a file of Envoy resources to every proxy',
     'rig pilot --xds-port 0 --monitoring-port 0      # any free ports (printed at start)',
   ],
@@ -18,12 +21,26 @@ export const pilotCommand: Command = {
     { name: 'address', type: 'string', default: '127.0.0.1', description: 'address to bind' },
     { name: 'xds-port', type: 'number', default: 15010, description: 'ADS (xDS over gRPC, plaintext) port' },
     { name: 'monitoring-port', type: 'number', default: 15014, description: 'metrics and status HTTP port' },
-    { name: 'resources', type: 'string', description: 'YAML/JSON file of Envoy resources ("@type" each) to serve; reloaded on change' },
+    { name: 'config-dir', type: 'string', description: 'directory of Istio YAML (and where applied config is kept); watched for changes' },
+    { name: 'resources', type: 'string', description: 'instead of Istio config: a YAML/JSON file of Envoy resources ("@type" each) served to every proxy' },
   ],
   async run(args) {
-    let source: ResourceSource = new MemorySource();
+    let source: ResourceSource | undefined;
     let fileSource: FileSource | undefined;
+    let store: ConfigStore | undefined;
+    let dirStore: DirectoryStore | undefined;
     const file = args.flags.resources as string | undefined;
+    const dir = args.flags['config-dir'] as string | undefined;
+    if (file && dir) {
+      process.stderr.write('error: give either --config-dir (Istio config) or --resources (Envoy resources), not both\n');
+      return 1;
+    }
+    if (dir) {
+      dirStore = new DirectoryStore({ dir });
+      await dirStore.start();
+      for (const e of dirStore.fileErrors()) process.stderr.write(`warning: ${e.file} was not applied:\n  ${e.errors.join('\n  ')}\n`);
+      store = dirStore;
+    }
     if (file) {
       fileSource = new FileSource(file);
       const r = fileSource.load();
@@ -35,7 +52,8 @@ export const pilotCommand: Command = {
       source = fileSource;
     }
     const pilot = new Pilot({
-      source,
+      ...(source ? { source } : {}),
+      ...(store ? { store } : {}),
       host: args.flags.address as string,
       xdsPort: args.flags['xds-port'] as number,
       monitoringPort: args.flags['monitoring-port'] as number,
@@ -45,6 +63,7 @@ export const pilotCommand: Command = {
     } catch (err) {
       process.stderr.write(`error: ${(err as Error).message}\nIs another control plane running? Stop it, or pick other ports with --xds-port/--monitoring-port.\n`);
       fileSource?.close();
+      await dirStore?.close();
       return 1;
     }
     const host = args.flags.address as string;
@@ -61,6 +80,7 @@ export const pilotCommand: Command = {
     });
     fileSource?.close();
     await pilot.stop();
+    await dirStore?.close();
     return 0;
   },
 };

@@ -26,6 +26,8 @@ export interface GrpcXdsClientOptions {
   xdsServer: string;
   nodeId: string;
   nodeCluster?: string;
+  /** node.metadata (e.g. { GENERATOR: 'grpc', NAMESPACE: 'default' } for Rigging's proxyless gRPC config). */
+  metadata?: Record<string, unknown>;
   /** node.locality; grpc-js-xds requires the field to be present. */
   locality?: { region?: string; zone?: string; sub_zone?: string };
   /** Full method path of the unary RPC (default the echo backend's). */
@@ -213,6 +215,7 @@ export class GrpcXdsClient {
       node: {
         id: options.nodeId,
         cluster: options.nodeCluster ?? 'grpc-xds-interop',
+        ...(options.metadata ? { metadata: options.metadata } : {}),
         locality: options.locality ?? { region: 'local', zone: 'local-a', sub_zone: '' },
       },
     };

@@ -3,6 +3,8 @@
 //   /ready         200 once serving
 //   /version       {"version": ...}
 //   /debug/syncz   per connected proxy and type: SYNCED / STALE / NOT SENT / NACKED
+// Other parts add exact GET routes (`routes`) and prefix routes (`prefixRoutes`, any
+// method: the handler answers 405 itself), e.g. the config API under /apis/.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AdsServer } from '../xds/server.js';
@@ -11,11 +13,23 @@ import { logger } from '../../shared/log.js';
 
 const log = logger('status');
 
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** A handler for every path under `prefix` (e.g. '/apis/'), whatever the method. */
+export interface PrefixRoute {
+  prefix: string;
+  handler: RouteHandler;
+}
+
 export interface StatusServerOptions {
   ads: AdsServer;
-  /** Extra routes (path → handler) later control-plane parts add. */
+  /** Extra GET routes (exact path → handler) later control-plane parts add. */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  /** Routes for whole subtrees; the longest matching prefix wins; exact paths win over prefixes. */
+  prefixRoutes?: PrefixRoute[];
 }
+
+const BUILTIN_PATHS = new Set(['/metrics', '/ready', '/version', '/debug/syncz']);
 
 export class StatusServer {
   private server: Server | undefined;
@@ -45,6 +59,20 @@ export class StatusServer {
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body, null, 2) + '\n');
     };
+    const prefixed = BUILTIN_PATHS.has(path) || this.opts.routes?.[path] ? undefined : this.prefixRoute(path);
+    if (prefixed) {
+      const fail = (err: unknown) => {
+        log.error('status request failed', { path, err });
+        if (!res.headersSent) json(500, { error: String(err) });
+        else res.destroy();
+      };
+      try {
+        Promise.resolve(prefixed.handler(req, res)).catch(fail);
+      } catch (err) {
+        fail(err);
+      }
+      return;
+    }
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: `method ${req.method} not allowed` });
       switch (path) {
@@ -63,7 +91,8 @@ export class StatusServer {
         default: {
           const extra = this.opts.routes?.[path];
           if (extra) return extra(req, res);
-          return json(404, { error: `no such path ${path}`, paths: ['/metrics', '/ready', '/version', '/debug/syncz', ...Object.keys(this.opts.routes ?? {})] });
+          const paths = ['/metrics', '/ready', '/version', '/debug/syncz', ...Object.keys(this.opts.routes ?? {}), ...(this.opts.prefixRoutes ?? []).map((r) => `${r.prefix}…`)];
+          return json(404, { error: `no such path ${path}`, paths });
         }
       }
     } catch (err) {
@@ -71,5 +100,11 @@ export class StatusServer {
       if (!res.headersSent) json(500, { error: String(err) });
       else res.destroy();
     }
+  }
+
+  private prefixRoute(path: string): PrefixRoute | undefined {
+    let best: PrefixRoute | undefined;
+    for (const r of this.opts.prefixRoutes ?? []) if (path.startsWith(r.prefix) && (!best || r.prefix.length > best.prefix.length)) best = r;
+    return best;
   }
 }
