@@ -7,11 +7,12 @@ import { parseArgs } from '../src/cli/args.js';
 import { machineInfo } from './lib/machine.js';
 import type { Row, Scenario } from './lib/scenario.js';
 import { xdsScale } from './scenarios/xds-scale.js';
+import { translate } from './scenarios/translate.js';
 import { setLogLevel } from '../src/shared/log.js';
 
 if (!process.env.RIG_LOG_LEVEL) setLogLevel('warn');
 
-const scenarios: Scenario[] = [xdsScale];
+const scenarios: Scenario[] = [translate, xdsScale];
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2), [
