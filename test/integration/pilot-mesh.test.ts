@@ -189,3 +189,14 @@ test('analysis and config dump are served', async () => {
   assert.equal(dump.status, 200);
   assert.ok((dump.json.CDS as { name: string }[]).some((c) => c.name === 'outbound|9080|v1|reviews.default.svc.cluster.local'));
 });
+
+test('a disconnected proxy leaves nothing cached in the control plane', async () => {
+  const node = { id: 'sidecar~127.0.3.7~temp-1.default~default.svc.cluster.local', cluster: 'temp.default', metadata: { NAMESPACE: 'default' } };
+  const before = pilot.mesh!.cachedProxies;
+  const client = new XdsClient({ bootstrap: { node, xdsServer: `127.0.0.1:${pilot.xdsPort}` } });
+  client.start();
+  await client.ready();
+  assert.equal(pilot.mesh!.cachedProxies, before + 1);
+  client.stop();
+  await until(() => (pilot.mesh!.cachedProxies === before ? true : undefined), 'the cache entry to go');
+});

@@ -84,9 +84,14 @@ export class MeshSource implements ResourceSource {
     return { resources };
   }
 
-  /** Forgets a proxy's cached output (when it disconnects). */
-  forget(nodeId: string): void {
-    this.cache.delete(nodeId);
+  /** Forgets a proxy's cached output when its last stream closes. */
+  release(node: ProxyNode): void {
+    this.cache.delete(node.id);
+  }
+
+  /** Proxies with cached output (for tests and debug). */
+  get cachedProxies(): number {
+    return this.cache.size;
   }
 
   /** Translates all types for a proxy, for config dumps and tests. */

@@ -31,7 +31,7 @@ function put(dir: string, file: string, text: string): void {
   writeFileSync(join(dir, file), text);
 }
 
-async function open(dir: string, watch = true): Promise<DirectoryStore> {
+async function open(dir: string, watch: boolean | 'poll' = true): Promise<DirectoryStore> {
   const s = new DirectoryStore({ dir, watch, debounceMs: 20, pollIntervalMs: 300 });
   stores.push(s);
   await s.start();
@@ -126,6 +126,18 @@ test('file edits are reconciled: changed, added and removed documents arrive as 
   await waitFor('the new file', () => batches.length >= 3);
   assert.deepEqual(summary(batches.slice(2)), [['ADDED e']]);
   assert.equal(store.sourceOf({ kind: 'VirtualService', namespace: 'default', name: 'e' }), 'team/new.yaml');
+});
+
+test('polling alone (where fs.watch is unavailable) picks up edits and deletions', async () => {
+  const dir = tempDir({ 'app.yaml': vsYaml('a') });
+  const store = await open(dir, 'poll');
+  const batches: WatchEvent[][] = [];
+  store.watch((e) => batches.push(e));
+  put(dir, 'app.yaml', vsYaml('a', 'a2'));
+  await waitFor('the edit', () => batches.length >= 1);
+  unlinkSync(join(dir, 'app.yaml'));
+  await waitFor('the deletion', () => batches.length >= 2);
+  assert.deepEqual(summary(batches), [['MODIFIED a'], ['DELETED a']]);
 });
 
 test('an invalid edit keeps the last good resources and reports the file; fixing it applies it', async () => {

@@ -40,8 +40,8 @@ export const CLUSTER_DIR = '_cluster';
 
 export interface DirectoryStoreOptions extends MemoryStoreOptions {
   dir: string;
-  /** Watch the directory for changes (default true). */
-  watch?: boolean;
+  /** Watch the directory for changes: fs.watch plus a slow poll (true, the default), polling only ('poll'), or not at all. */
+  watch?: boolean | 'poll';
   /** Quiet time after a file-system event before rescanning (default 75 ms). */
   debounceMs?: number;
   /** Rescan interval: the safety net beside fs.watch (default 2000 ms), or the only mechanism if fs.watch fails (default 500 ms). */
@@ -242,6 +242,8 @@ export class DirectoryStore implements ConfigStore {
   private scanPending = false;
   private pollMs = 2000;
   private closed = false;
+  /** Files that could not be read, each logged once until it can be read again. */
+  private readonly unreadable = new Set<string>();
   /** The last scan failure, logged once until a scan succeeds. */
   private scanFailure: string | undefined;
 
@@ -254,20 +256,26 @@ export class DirectoryStore implements ConfigStore {
   /** Creates the directory if needed, loads every file, and starts watching. */
   async start(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    if (this.opts.watch !== false) this.startWatching(); // before loading: no change between the two is missed
     await this.enqueue(() => this.scan());
-    if (this.opts.watch === false || this.closed) return;
-    this.pollMs = this.opts.pollIntervalMs ?? 2000;
-    try {
-      this.watcher = watch(this.dir, { recursive: true, persistent: false }, () => this.onFsEvent());
-      this.watcher.on('error', (err) => {
-        log.warn('watching the config directory failed; polling instead', { dir: this.dir, err });
-        this.watcher?.close();
-        this.watcher = undefined;
-        this.pollMs = this.opts.pollIntervalMs ?? 500;
-      });
-    } catch (err) {
-      log.warn('cannot watch the config directory; polling instead', { dir: this.dir, err });
-      this.pollMs = this.opts.pollIntervalMs ?? 500;
+  }
+
+  private startWatching(): void {
+    const fallbackMs = this.opts.pollIntervalMs ?? 500;
+    this.pollMs = this.opts.watch === 'poll' ? fallbackMs : (this.opts.pollIntervalMs ?? 2000);
+    if (this.opts.watch !== 'poll') {
+      try {
+        this.watcher = watch(this.dir, { recursive: true, persistent: false }, () => this.onFsEvent());
+        this.watcher.on('error', (err) => {
+          log.warn('watching the config directory failed; polling instead', { dir: this.dir, err });
+          this.watcher?.close();
+          this.watcher = undefined;
+          this.pollMs = fallbackMs;
+        });
+      } catch (err) {
+        log.warn('cannot watch the config directory; polling instead', { dir: this.dir, err });
+        this.pollMs = fallbackMs;
+      }
     }
     const tick = () => {
       if (this.closed) return;
@@ -468,6 +476,7 @@ export class DirectoryStore implements ConfigStore {
         const sig = sigOf(s);
         if (known?.sig === sig) continue;
         const text = await readFile(path, 'utf8');
+        this.unreadable.delete(file);
         if (known?.hash === hashOf(text)) {
           known.sig = sig; // touched, or our own write: same content
           continue;
@@ -476,7 +485,10 @@ export class DirectoryStore implements ConfigStore {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
           if (known) changes.set(file, null);
-        } else log.warn('cannot read config file', { file: path, err });
+        } else if (!this.unreadable.has(file)) {
+          this.unreadable.add(file);
+          log.warn('cannot read config file; keeping what it defined', { file: path, err });
+        }
       }
     }
     const present = new Set(listed);

@@ -172,6 +172,8 @@ export class AdsServer {
       if (stream && this.streams.get(stream.conn.id) === stream) {
         this.streams.delete(stream.conn.id);
         log.info('proxy disconnected', { conn: stream.conn.id });
+        const node = stream.conn.node;
+        if (![...this.streams.values()].some((s) => s.conn.node.id === node.id)) this.source.release?.(node);
       }
     };
     call.on('data', (req: DiscoveryRequest) => {

@@ -38,6 +38,8 @@ export interface ResourceSource {
   resources(proxy: ProxyNode, typeUrl: TypeUrl): TypeResources;
   /** Calls listener when resources may have changed; returns an unsubscribe function. */
   onChange(listener: (change: ChangeEvent) => void): () => void;
+  /** Optional: the last stream of this proxy closed; drop anything cached for it. */
+  release?(node: ProxyNode): void;
 }
 
 /** An in-memory source: the same resources for every proxy, or per proxy id. */
