@@ -1,0 +1,394 @@
+// The HTTP connection manager (HTTP/1.1): one per listener filter chain. Per downstream
+// connection it parses requests with the strict codec, one at a time (pipelined requests
+// wait), matches the route, runs the HTTP filters, and routes to a cluster; responses
+// are streamed back with correct framing. Locally generated errors carry the response
+// flag (x-rig-response-flags) and a body that says why.
+import type { Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import type { Route, VirtualHost } from '../../api/gen/envoy/config/route/v3/route_components_pb.js';
+import { durationMs } from '../../api/envoy/build.js';
+import { H1Parser, removeHopByHop, forwardFraming, applyFraming, serializeResponseHead, encodeChunk, lastChunk, type MessageHead, type H1ParseError } from './h1/index.js';
+import { HeaderMap } from './headers.js';
+import type { HttpFilterFactory, HttpRequestView, HttpStreamFilter, LocalReply, ResponseFlag, StreamInfo } from './filter.js';
+import { noCluster, noRoute, localReply } from './local-reply.js';
+import { routeToCluster, type UpstreamRequest } from './router.js';
+import type { RouteTable } from '../route/route-table.js';
+import type { ClusterRuntime } from '../cluster/cluster.js';
+import type { Clock, Random } from '../../shared/clock.js';
+import { logger } from '../../shared/log.js';
+
+const log = logger('hcm');
+const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
+const FLAGS_HEADER = 'x-rig-response-flags';
+
+export interface CompiledFilter {
+  name: string;
+  factory: HttpFilterFactory;
+  config: unknown;
+}
+
+/** What a connection manager looks up per request: the current routes and clusters. */
+export interface ProxyState {
+  routeTable(name: string): RouteTable | undefined;
+  cluster(name: string): ClusterRuntime | undefined;
+  clock: Clock;
+  random: Random;
+}
+
+export interface HcmConfig {
+  statPrefix: string;
+  /** RDS route configuration name, or an inline table. */
+  routeName?: string;
+  inlineRoutes?: RouteTable;
+  filters: CompiledFilter[];
+  /** use_remote_address: this proxy is the edge; set x-forwarded-for from the peer. */
+  edge: boolean;
+  generateRequestId: boolean;
+  accessLogPath?: string;
+  /** Request headers timeout (slowloris): 408 when the head does not arrive in time. */
+  requestHeadersTimeoutMs: number;
+  /** Idle keep-alive connections are closed after this. */
+  idleTimeoutMs: number;
+}
+
+/** Route-level typed_per_filter_config, compiled once per route object. */
+const routeFilterConfigs = new WeakMap<object, Map<string, unknown>>();
+
+function perFilter(route: Route, vh: VirtualHost, filter: CompiledFilter): unknown {
+  for (const owner of [route, vh] as const) {
+    const any = owner.typedPerFilterConfig[filter.name];
+    if (!any || !filter.factory.compileRoute) continue;
+    let m = routeFilterConfigs.get(owner);
+    if (!m) routeFilterConfigs.set(owner, (m = new Map()));
+    if (!m.has(filter.name)) {
+      const r = filter.factory.compileRoute(any);
+      m.set(filter.name, r.ok ? r.value : undefined);
+      if (!r.ok) log.warn('invalid per-route filter config ignored', { filter: filter.name, errors: r.errors.join('; ') });
+    }
+    const v = m.get(filter.name);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+interface Stream {
+  head: MessageHead;
+  body: Buffer[];
+  bodyLength: number;
+  started: number;
+  flags: Set<ResponseFlag>;
+  status: number;
+  upstreamCluster: string;
+  upstreamHost: string;
+  abort: (() => void) | undefined;
+  responded: boolean;
+}
+
+export class HttpConnectionManager {
+  constructor(
+    readonly config: HcmConfig,
+    private readonly state: ProxyState,
+  ) {}
+
+  handle(socket: Socket): void {
+    new DownstreamConnection(socket, this.config, this.state);
+  }
+}
+
+class DownstreamConnection {
+  private readonly parser: H1Parser;
+  private stream: Stream | undefined;
+  private closed = false;
+  private headerTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly peer: string;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly cfg: HcmConfig,
+    private readonly state: ProxyState,
+  ) {
+    this.peer = socket.remoteAddress ?? '';
+    socket.setNoDelay(true);
+    this.parser = new H1Parser('request', {}, {
+      onMessageBegin: () => {
+        clearTimeout(this.idleTimer);
+        this.armHeaderTimer();
+      },
+      onHead: (head) => {
+        clearTimeout(this.headerTimer);
+        this.stream = { head, body: [], bodyLength: 0, started: Date.now(), flags: new Set(), status: 0, upstreamCluster: '-', upstreamHost: '-', abort: undefined, responded: false };
+        if (head.known.expect?.toLowerCase() === '100-continue') socket.write('HTTP/1.1 100 Continue\r\n\r\n');
+      },
+      onBody: (chunk) => {
+        const s = this.stream;
+        if (!s) return;
+        s.bodyLength += chunk.length;
+        if (s.bodyLength > MAX_BUFFERED_BODY) {
+          this.sendLocal(s, localReply(413, undefined, 'request body too large'), true);
+          return 'pause';
+        }
+        s.body.push(Buffer.from(chunk));
+        return undefined;
+      },
+      onMessageComplete: () => {
+        const s = this.stream;
+        // Pause first: the response may complete (and resume the parser) synchronously.
+        if (s && !s.responded) queueMicrotask(() => void this.dispatch(s));
+        return 'pause';
+      },
+      onUpgrade: () => {
+        // Upgrade/CONNECT tunnelling is not supported yet: answer and close.
+        const s = this.stream;
+        if (s) this.sendLocal(s, localReply(501, undefined, 'protocol upgrade is not supported by this listener'), true);
+      },
+      onError: (err: H1ParseError) => {
+        const s = this.stream ?? this.syntheticStream();
+        s.flags.add('DPE');
+        this.sendLocal(s, localReply(err.status, undefined, `${err.message}`), true);
+      },
+    });
+    socket.on('data', (d: Buffer) => this.parser.execute(d));
+    socket.on('end', () => {
+      if (!this.stream) socket.end();
+    });
+    socket.on('error', () => this.onClose());
+    socket.on('close', () => this.onClose());
+    this.armIdleTimer();
+  }
+
+  private syntheticStream(): Stream {
+    const head = { method: '-', target: '-', versionMinor: 1, headers: [], statusCode: 0 } as unknown as MessageHead;
+    return { head, body: [], bodyLength: 0, started: Date.now(), flags: new Set(), status: 0, upstreamCluster: '-', upstreamHost: '-', abort: undefined, responded: false };
+  }
+
+  private armHeaderTimer(): void {
+    clearTimeout(this.headerTimer);
+    if (this.cfg.requestHeadersTimeoutMs > 0) {
+      this.headerTimer = setTimeout(() => {
+        const s = this.syntheticStream();
+        this.sendLocal(s, localReply(408, undefined, 'request headers not received in time'), true);
+      }, this.cfg.requestHeadersTimeoutMs);
+    }
+  }
+
+  private armIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    if (this.cfg.idleTimeoutMs > 0) this.idleTimer = setTimeout(() => this.socket.end(), this.cfg.idleTimeoutMs);
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.headerTimer);
+    clearTimeout(this.idleTimer);
+    const s = this.stream;
+    if (s && !s.responded) {
+      s.flags.add('DC');
+      s.abort?.();
+    }
+  }
+
+  private async dispatch(s: Stream): Promise<void> {
+    const head = s.head;
+    let path = head.target;
+    let authority = head.known.host ?? '';
+    // Absolute-form (the app uses us as its HTTP proxy): http://host:port/path
+    if (path.startsWith('http://') || path.startsWith('https://')) {
+      try {
+        const u = new URL(path);
+        authority = u.host;
+        path = u.pathname + u.search;
+      } catch {
+        return this.sendLocal(s, localReply(400, undefined, 'invalid absolute request-target'), true);
+      }
+    }
+    const headers = HeaderMap.fromFlat(removeHopByHop(head.headers, head.known.connection));
+    headers.remove('content-length');
+    headers.set('host', authority);
+    if (this.cfg.generateRequestId && !headers.has('x-request-id')) headers.set('x-request-id', randomUUID());
+    if (this.cfg.edge) {
+      const xff = headers.get('x-forwarded-for', true);
+      headers.set('x-forwarded-for', xff ? `${xff}, ${this.peer}` : this.peer);
+      headers.set('x-forwarded-proto', 'http');
+    } else if (!headers.has('x-forwarded-proto')) headers.set('x-forwarded-proto', 'http');
+    const ct = headers.get('content-type') ?? '';
+    const req: HttpRequestView = { method: head.method, path, authority, scheme: 'http', headers, downstreamAddress: this.peer, grpc: ct.startsWith('application/grpc') };
+
+    const table = this.cfg.inlineRoutes ?? (this.cfg.routeName ? this.state.routeTable(this.cfg.routeName) : undefined);
+    const match = table?.match({ authority, path, method: head.method, header: (n) => (n === ':authority' ? authority : n === ':path' ? path : n === ':method' ? head.method : headers.get(n, true)) });
+    if (!match) return this.sendLocal(s, noRoute(authority, path));
+    const { route, virtualHost } = match;
+
+    const filters: { f: HttpStreamFilter; c: CompiledFilter }[] = [];
+    const info: StreamInfo = {
+      flags: s.flags,
+      perFilterConfig: <T>(name: string) => {
+        const c = this.cfg.filters.find((x) => x.name === name);
+        return c ? (perFilter(route, virtualHost, c) as T | undefined) : undefined;
+      },
+      clock: this.state.clock,
+      random: this.state.random,
+    };
+    for (const c of this.cfg.filters) {
+      const f = c.factory.create(c.config);
+      filters.push({ f, c });
+      if (!f.onRequest) continue;
+      let reply = f.onRequest(req, info);
+      if (reply instanceof Promise) reply = await reply;
+      if (this.closed) return;
+      if (reply) return this.sendLocal(s, reply, false, filters);
+    }
+
+    const action = route.action;
+    if (action.case === 'directResponse') {
+      const body = action.value.body?.specifier;
+      const text = body?.case === 'inlineString' ? body.value : body?.case === 'inlineBytes' ? Buffer.from(body.value).toString() : '';
+      return this.sendLocal(s, { status: action.value.status, body: text }, false, filters);
+    }
+    if (action.case === 'redirect') {
+      const r = action.value;
+      const scheme = r.schemeRewriteSpecifier.case === 'schemeRedirect' ? r.schemeRewriteSpecifier.value : r.schemeRewriteSpecifier.case === 'httpsRedirect' && r.schemeRewriteSpecifier.value ? 'https' : 'http';
+      let host = r.hostRedirect || authority;
+      if (r.portRedirect) host = `${host.split(':')[0]}:${r.portRedirect}`;
+      else if (scheme === 'https' && r.schemeRewriteSpecifier.case) host = host.split(':')[0]!;
+      const target = r.pathRewriteSpecifier.case === 'pathRedirect' ? r.pathRewriteSpecifier.value : r.pathRewriteSpecifier.case === 'prefixRewrite' && route.match?.pathSpecifier.case === 'prefix' ? r.pathRewriteSpecifier.value + path.slice(route.match.pathSpecifier.value.length) : path;
+      const code = [301, 301, 302, 303, 307, 308][r.responseCode] ?? 301;
+      return this.sendLocal(s, { status: code, headers: [['location', `${scheme}://${host}${target}`]] }, false, filters);
+    }
+    if (action.case !== 'route') return this.sendLocal(s, noRoute(authority, path), false, filters);
+    const ra = action.value;
+    let clusterName = '';
+    const spec = ra.clusterSpecifier;
+    if (spec.case === 'cluster') clusterName = spec.value;
+    else if (spec.case === 'clusterHeader') clusterName = headers.get(spec.value) ?? '';
+    else if (spec.case === 'weightedClusters') {
+      const total = spec.value.clusters.reduce((a, c) => a + (c.weight ?? 0), 0);
+      let x = this.state.random.next() * total;
+      for (const c of spec.value.clusters) {
+        x -= c.weight ?? 0;
+        if (x < 0) {
+          clusterName = c.name;
+          for (const hv of c.requestHeadersToAdd) if (hv.header) headers.set(hv.header.key, hv.header.value);
+          break;
+        }
+      }
+    }
+    s.upstreamCluster = clusterName;
+    const cluster = this.state.cluster(clusterName);
+    if (!cluster) return this.sendLocal(s, noCluster(clusterName), false, filters);
+
+    // Rewrites and header operations (route config → virtual host → route, the route wins).
+    let upstreamPath = path;
+    if (ra.prefixRewrite && route.match?.pathSpecifier.case === 'prefix') upstreamPath = ra.prefixRewrite + path.slice(route.match.pathSpecifier.value.length);
+    else if (ra.regexRewrite?.pattern) {
+      const q = path.indexOf('?');
+      const p = q < 0 ? path : path.slice(0, q);
+      upstreamPath = p.replace(new RegExp(ra.regexRewrite.pattern.regex, 'g'), ra.regexRewrite.substitution.replace(/\\(\d)/g, '$$$1')) + (q < 0 ? '' : path.slice(q));
+    }
+    if (ra.hostRewriteSpecifier.case === 'hostRewriteLiteral') headers.set('host', ra.hostRewriteSpecifier.value);
+    for (const owner of [virtualHost, route]) {
+      for (const n of owner.requestHeadersToRemove) headers.remove(n);
+      for (const hv of owner.requestHeadersToAdd) if (hv.header) (hv.appendAction === 0 && hv.append !== false ? headers.add.bind(headers) : headers.set.bind(headers))(hv.header.key, hv.header.value);
+    }
+
+    let originalDst: UpstreamRequest['originalDst'];
+    if (cluster.originalDst) {
+      const h = headers.get('host') ?? authority;
+      const colon = h.lastIndexOf(':');
+      originalDst = colon > 0 && !h.endsWith(']') ? { address: h.slice(0, colon), port: Number(h.slice(colon + 1)) || 80 } : { address: h, port: 80 };
+    }
+    const upstream: UpstreamRequest = { method: head.method, path: upstreamPath, headers: headers.toFlat(), body: s.body, bodyLength: s.bodyLength, ...(originalDst ? { originalDst } : {}) };
+    const timeoutMs = ra.timeout ? (durationMs(ra.timeout) ?? 15_000) : 15_000;
+    s.abort = routeToCluster(cluster, upstream, { timeoutMs, retryPolicy: ra.retryPolicy ?? virtualHost.retryPolicy, random: this.state.random }, {
+      onHead: (rh) => {
+        s.status = rh.statusCode;
+        const rhm = HeaderMap.fromFlat(removeHopByHop(rh.headers, rh.known.connection));
+        rhm.remove('content-length');
+        for (const owner of [virtualHost, route]) {
+          for (const n of owner.responseHeadersToRemove) rhm.remove(n);
+          for (const hv of owner.responseHeadersToAdd) if (hv.header) rhm.set(hv.header.key, hv.header.value);
+        }
+        for (const { f } of filters) f.onResponse?.(rh.statusCode, rhm, req, info);
+        const framing = s.head.method === 'HEAD' ? { kind: 'none' as const } : forwardFraming(rh, s.head.versionMinor);
+        this.chunked = framing.kind === 'chunked';
+        this.closeAfter = framing.kind === 'close' || !s.head.keepAlive;
+        const out = applyFraming(rhm.toFlat(), framing.kind === 'buffer' ? { kind: 'chunked' } : framing);
+        if (this.closeAfter && framing.kind !== 'close') out.push('connection', 'close');
+        this.socket.write(serializeResponseHead(rh.statusCode, rh.reason, out, s.head.versionMinor));
+      },
+      onBody: (chunk) => {
+        if (this.chunked) for (const b of encodeChunk(chunk)) this.socket.write(b);
+        else this.socket.write(chunk);
+      },
+      onTrailers: (t) => {
+        this.trailers = t;
+      },
+      onEnd: () => {
+        if (this.chunked) this.socket.write(lastChunk(this.trailers));
+        this.trailers = undefined;
+        s.upstreamHost = cluster.name;
+        this.complete(s, this.closeAfter);
+      },
+      onLocalReply: (reply) => this.sendLocal(s, reply, false, filters),
+      onReset: () => {
+        s.flags.add('UR');
+        this.complete(s, true, true);
+      },
+    });
+  }
+
+  private chunked = false;
+  private closeAfter = false;
+  private trailers: string[] | undefined;
+
+  private sendLocal(s: Stream, reply: LocalReply, close = false, filters: { f: HttpStreamFilter }[] = []): void {
+    if (s.responded || this.closed) return;
+    if (reply.flag) s.flags.add(reply.flag);
+    s.status = reply.status;
+    const body = Buffer.from(reply.body ? `${reply.body}\n` : '');
+    const h = new HeaderMap();
+    for (const [k, v] of reply.headers ?? []) h.add(k, v);
+    if (body.length) h.set('content-type', 'text/plain');
+    if (s.flags.size) h.set(FLAGS_HEADER, [...s.flags].join(','));
+    const req = { method: s.head.method, path: s.head.target, authority: s.head.known?.host ?? '', scheme: 'http' as const, headers: new HeaderMap(), downstreamAddress: this.peer, grpc: false };
+    for (const { f } of filters) f.onResponse?.(reply.status, h, req, { flags: s.flags, perFilterConfig: () => undefined, clock: this.state.clock, random: this.state.random });
+    const out = h.toFlat();
+    if (s.head.method !== 'HEAD' || body.length) out.push('content-length', String(body.length));
+    const closeNow = close || !s.head.keepAlive;
+    if (closeNow) out.push('connection', 'close');
+    this.socket.write(serializeResponseHead(reply.status, '', out, s.head.versionMinor ?? 1));
+    if (body.length && s.head.method !== 'HEAD') this.socket.write(body);
+    this.complete(s, closeNow);
+  }
+
+  private complete(s: Stream, close: boolean, reset = false): void {
+    s.responded = true;
+    this.accessLog(s);
+    this.stream = undefined;
+    if (reset) {
+      this.socket.destroy();
+      return;
+    }
+    if (close || this.closed) {
+      this.socket.end();
+      return;
+    }
+    this.armIdleTimer();
+    this.parser.resume();
+  }
+
+  private accessLog(s: Stream): void {
+    const path = this.cfg.accessLogPath;
+    if (!path) return;
+    const flags = s.flags.size ? [...s.flags].join(',') : '-';
+    const line = `[${new Date(s.started).toISOString()}] "${s.head.method} ${s.head.target} HTTP/1.${s.head.versionMinor}" ${s.status} ${flags} ${s.bodyLength} ${Date.now() - s.started} "${s.upstreamCluster}" "${this.peer}"\n`;
+    try {
+      if (path === '/dev/stdout') process.stdout.write(line);
+      else appendFileSync(path, line);
+    } catch (err) {
+      log.warn('access log write failed', { path, err });
+    }
+  }
+}

@@ -1,0 +1,255 @@
+// The router: sends a routed request to its cluster — host pick, circuit breakers,
+// connection pool, timeout, retries (retry_on, num_retries, per_try_timeout, back-off,
+// previous_hosts) — and hands the response back as a head, body chunks and an end.
+// The request body is buffered (bounded), so a retry can resend it.
+import type { RetryPolicy } from '../../api/gen/envoy/config/route/v3/route_components_pb.js';
+import { durationMs } from '../../api/envoy/build.js';
+import type { MessageHead } from './h1/index.js';
+import { serializeRequestHead, encodeChunk, LAST_CHUNK } from './h1/index.js';
+import type { ClusterRuntime, UpstreamHost } from '../cluster/cluster.js';
+import type { UpstreamConnection } from '../upstream/h1-connection.js';
+import type { H1Pool } from '../upstream/pool.js';
+import type { LocalReply } from './filter.js';
+import { connectFailure, noHealthyUpstream, overflow, upstreamProtocolError, upstreamReset, upstreamTimeout } from './local-reply.js';
+import type { Random } from '../../shared/clock.js';
+
+export interface UpstreamRequest {
+  method: string;
+  path: string;
+  /** Flat [name, value, …] without hop-by-hop fields and without framing fields. */
+  headers: string[];
+  body: Buffer[];
+  bodyLength: number;
+  /** Original destination for ORIGINAL_DST clusters (host:port from the authority). */
+  originalDst?: { address: string; port: number };
+}
+
+export interface ResponseHandler {
+  /** The response head to forward (retries are over). Return false to stop (downstream gone). */
+  onHead(head: MessageHead): void;
+  onBody(chunk: Buffer): void;
+  onTrailers(trailers: string[]): void;
+  onEnd(): void;
+  /** A local reply instead of a response (no head was sent). */
+  onLocalReply(reply: LocalReply, retried: number): void;
+  /** The response broke after its head was forwarded: reset the downstream. */
+  onReset(): void;
+}
+
+interface RetryState {
+  retryOn: Set<string>;
+  codes: Set<number>;
+  left: number;
+  perTryMs: number;
+  baseMs: number;
+  maxMs: number;
+  previousHosts: boolean;
+}
+
+function retryState(p: RetryPolicy | undefined): RetryState {
+  const retryOn = new Set((p?.retryOn ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  const baseMs = durationMs(p?.retryBackOff?.baseInterval) ?? 25;
+  return {
+    retryOn,
+    codes: new Set(p?.retriableStatusCodes ?? []),
+    left: p && retryOn.size ? (p.numRetries ?? 1) : 0,
+    perTryMs: durationMs(p?.perTryTimeout) ?? 0,
+    baseMs,
+    maxMs: durationMs(p?.retryBackOff?.maxInterval) ?? baseMs * 10,
+    previousHosts: (p?.retryHostPredicate ?? []).some((h) => h.name === 'envoy.retry_host_predicates.previous_hosts'),
+  };
+}
+
+function retriableStatus(r: RetryState, status: number): boolean {
+  if (r.retryOn.has('5xx') && status >= 500) return true;
+  if (r.retryOn.has('gateway-error') && (status === 502 || status === 503 || status === 504)) return true;
+  if (r.retryOn.has('retriable-4xx') && status === 409) return true;
+  if (r.retryOn.has('retriable-status-codes') && r.codes.has(status)) return true;
+  return false;
+}
+
+function retriableFailure(r: RetryState, kind: 'connect' | 'reset'): boolean {
+  if (r.retryOn.has('5xx') || r.retryOn.has('gateway-error')) return true;
+  if (kind === 'connect') return r.retryOn.has('connect-failure') || r.retryOn.has('reset');
+  return r.retryOn.has('reset');
+}
+
+export interface RouteOptions {
+  timeoutMs: number;
+  retryPolicy: RetryPolicy | undefined;
+  random: Random;
+}
+
+/**
+ * Sends `req` to `cluster`. Returns an abort function (downstream went away): it cancels
+ * timers and destroys the upstream connection in use.
+ */
+export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, opts: RouteOptions, h: ResponseHandler): () => void {
+  const retry = retryState(opts.retryPolicy);
+  const tried = new Set<string>();
+  let retried = 0;
+  let done = false;
+  let conn: UpstreamConnection | undefined;
+  let pool: H1Pool | undefined;
+  let cancelAcquire: (() => void) | undefined;
+  let perTryTimer: NodeJS.Timeout | undefined;
+  let backoffTimer: NodeJS.Timeout | undefined;
+  let headSent = false;
+  let retryStarted = false;
+  const started = cluster.breakers.tryStartRequest();
+  cluster.stats.rqTotal++;
+  if (!started) {
+    h.onLocalReply(overflow(cluster.name, 'max_requests'), 0);
+    return () => {};
+  }
+  cluster.stats.rqActive++;
+  const globalTimer = opts.timeoutMs > 0 ? setTimeout(() => fail(upstreamTimeout(cluster.name), true), opts.timeoutMs) : undefined;
+
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(globalTimer);
+    clearTimeout(perTryTimer);
+    clearTimeout(backoffTimer);
+    cancelAcquire?.();
+    if (retryStarted) cluster.breakers.endRetry();
+    cluster.breakers.endRequest();
+    cluster.stats.rqActive--;
+  };
+
+  function fail(reply: LocalReply, timeout = false): void {
+    if (done) return;
+    if (timeout) cluster.stats.rqTimeout++;
+    const c = conn;
+    conn = undefined;
+    c?.destroy();
+    if (headSent) {
+      finish();
+      h.onReset();
+      return;
+    }
+    finish();
+    h.onLocalReply(reply, retried);
+  }
+
+  /** Whether to try again; schedules the attempt. */
+  function maybeRetry(): boolean {
+    if (retry.left <= 0 || done) return false;
+    if (!retryStarted) {
+      if (!cluster.breakers.tryStartRetry()) return false;
+      retryStarted = true;
+    }
+    retry.left--;
+    retried++;
+    cluster.stats.rqRetry++;
+    const ceiling = Math.min(retry.maxMs, retry.baseMs * 2 ** (retried - 1));
+    backoffTimer = setTimeout(attempt, opts.random.next() * ceiling);
+    return true;
+  }
+
+  function attempt(): void {
+    if (done) return;
+    let host: UpstreamHost | { address: string; port: number; key: string } | undefined;
+    if (cluster.originalDst) host = req.originalDst ? { ...req.originalDst, key: `${req.originalDst.address}:${req.originalDst.port}` } : undefined;
+    else host = cluster.pick(retry.previousHosts ? tried : undefined);
+    if (!host) return fail(noHealthyUpstream(cluster.name));
+    tried.add(host.key);
+    const target = host;
+    pool = cluster.pool(host);
+    if (retry.perTryMs > 0) {
+      clearTimeout(perTryTimer);
+      perTryTimer = setTimeout(() => {
+        const c = conn;
+        conn = undefined;
+        c?.destroy();
+        cancelAcquire?.();
+        if (!(retry.retryOn.has('5xx') || retry.retryOn.has('gateway-error') || retry.retryOn.has('reset')) || !maybeRetry()) fail(upstreamTimeout(cluster.name), true);
+      }, retry.perTryMs);
+    }
+    cancelAcquire = pool.acquire((err, c) => {
+      cancelAcquire = undefined;
+      if (done) {
+        if (c) pool!.release(c, !c.busy);
+        return;
+      }
+      if (err) {
+        if (err.kind === 'overflow') {
+          cluster.stats.rqPendingOverflow++;
+          return fail(overflow(cluster.name, 'max_pending_requests'));
+        }
+        if (err.kind === 'connect') {
+          cluster.stats.cxConnectFail++;
+          if (retriableFailure(retry, 'connect') && maybeRetry()) return;
+          return fail(connectFailure(cluster.name, target.key, err.err.message));
+        }
+        return fail(noHealthyUpstream(cluster.name));
+      }
+      conn = c!;
+      send(conn, target.key);
+    });
+  }
+
+  function send(c: UpstreamConnection, hostKey: string): void {
+    const headers = req.bodyLength > 0 || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH' ? [...req.headers, 'content-length', String(req.bodyLength)] : req.headers;
+    let discarding = false;
+    c.send(req.method, serializeRequestHead(req.method, req.path, headers), {
+      onHead(head) {
+        if (done) return;
+        const status = head.statusCode;
+        if (status >= 200 && !headSent && retriableStatus(retry, status) && retry.left > 0) {
+          discarding = true; // drain this response, then retry
+          return;
+        }
+        if (status < 200) return; // 1xx informational: not forwarded (100-continue is ours)
+        headSent = true;
+        clearTimeout(perTryTimer);
+        count(status);
+        h.onHead(head);
+      },
+      onBody(chunk) {
+        if (!discarding && !done) h.onBody(chunk);
+      },
+      onTrailers(t) {
+        if (!discarding && !done) h.onTrailers(t);
+      },
+      onComplete(keepAlive) {
+        conn = undefined;
+        pool?.release(c, keepAlive);
+        if (done) return;
+        if (discarding) {
+          if (!maybeRetry()) fail(upstreamReset(cluster.name, hostKey));
+          return;
+        }
+        finish();
+        h.onEnd();
+      },
+      onError(kind, err) {
+        conn = undefined;
+        if (done) return;
+        if (kind === 'protocol') return fail(upstreamProtocolError(cluster.name, hostKey, err?.message ?? 'invalid response'));
+        if (!headSent && retriableFailure(retry, 'reset') && maybeRetry()) return;
+        fail(upstreamReset(cluster.name, hostKey));
+      },
+    });
+    for (const b of req.body) c.write(b);
+  }
+
+  function count(status: number): void {
+    const s = cluster.stats;
+    if (status < 300) s.rq2xx++;
+    else if (status < 400) s.rq3xx++;
+    else if (status < 500) s.rq4xx++;
+    else s.rq5xx++;
+  }
+
+  attempt();
+  return () => {
+    if (done) return;
+    const c = conn;
+    conn = undefined;
+    c?.destroy();
+    finish();
+  };
+}
+
+export { encodeChunk, LAST_CHUNK };

@@ -1,0 +1,175 @@
+// The proxy: listeners, route tables and clusters built from a config snapshot (from xDS
+// or a static bootstrap), swapped atomically. Unchanged listeners keep their sockets and
+// unchanged clusters keep their connection pools; removed listeners stop accepting while
+// their open connections finish.
+import { createServer, type Server, type Socket } from 'node:net';
+import { equals } from '@bufbuild/protobuf';
+import { ListenerSchema, type Listener } from '../api/gen/envoy/config/listener/v3/listener_pb.js';
+import { ClusterSchema, type Cluster } from '../api/gen/envoy/config/cluster/v3/cluster_pb.js';
+import type { RouteConfiguration } from '../api/gen/envoy/config/route/v3/route_pb.js';
+import type { ClusterLoadAssignment } from '../api/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import { RouteTable } from './route/route-table.js';
+import { ClusterRuntime, hostsFromAssignment } from './cluster/cluster.js';
+import { ListenerChains, type FilterLookup } from './listener/filter-chain.js';
+import type { ProxyState } from './http/connection-manager.js';
+import { systemClock, systemRandom, type Clock, type Random } from '../shared/clock.js';
+import { fail, ok, type Result } from '../shared/result.js';
+import { logger } from '../shared/log.js';
+
+const log = logger('proxy');
+
+export interface ProxyConfigSnapshot {
+  listeners: ReadonlyMap<string, Listener>;
+  routes: ReadonlyMap<string, RouteConfiguration>;
+  clusters: ReadonlyMap<string, Cluster>;
+  endpoints: ReadonlyMap<string, ClusterLoadAssignment>;
+}
+
+interface ActiveListener {
+  config: Listener;
+  chains: ListenerChains;
+  server: Server | undefined;
+  address: string;
+  port: number;
+}
+
+export interface ProxyOptions {
+  filters: FilterLookup;
+  clock?: Clock;
+  random?: Random;
+}
+
+export class Proxy implements ProxyState {
+  readonly clock: Clock;
+  readonly random: Random;
+  private routes = new Map<string, { config: RouteConfiguration; table: RouteTable }>();
+  private clusters = new Map<string, ClusterRuntime>();
+  private listeners = new Map<string, ActiveListener>();
+  private readonly sockets = new Set<Socket>();
+  /** The last snapshot applied (for config_dump). */
+  current: ProxyConfigSnapshot = { listeners: new Map(), routes: new Map(), clusters: new Map(), endpoints: new Map() };
+
+  constructor(private readonly opts: ProxyOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? systemRandom;
+  }
+
+  routeTable(name: string): RouteTable | undefined {
+    return this.routes.get(name)?.table;
+  }
+
+  cluster(name: string): ClusterRuntime | undefined {
+    return this.clusters.get(name);
+  }
+
+  clusterList(): ClusterRuntime[] {
+    return [...this.clusters.values()];
+  }
+
+  listenerList(): { name: string; address: string; port: number }[] {
+    return [...this.listeners].map(([name, l]) => ({ name, address: l.address, port: l.port }));
+  }
+
+  /**
+   * Applies a snapshot: listeners that fail to compile or bind are reported (the rest is
+   * applied). Returns the errors, each naming the listener.
+   */
+  async apply(s: ProxyConfigSnapshot): Promise<Result<void>> {
+    const errors: string[] = [];
+    // Routes: rebuild only changed ones (the xDS client keeps unchanged objects).
+    const routes = new Map<string, { config: RouteConfiguration; table: RouteTable }>();
+    for (const [name, rc] of s.routes) {
+      const prev = this.routes.get(name);
+      routes.set(name, prev && prev.config === rc ? prev : { config: rc, table: new RouteTable(rc) });
+    }
+    this.routes = routes;
+    // Clusters: keep runtime (pools, breakers) for identical configs.
+    const clusters = new Map<string, ClusterRuntime>();
+    for (const [name, c] of s.clusters) {
+      const prev = this.clusters.get(name);
+      const rt = prev && (prev.config === c || equals(ClusterSchema, prev.config, c)) ? prev : new ClusterRuntime(c, this.random);
+      if (rt.isEds) rt.setHosts(hostsFromAssignment(s.endpoints.get(rt.edsName)));
+      clusters.set(name, rt);
+    }
+    for (const [name, rt] of this.clusters) if (clusters.get(name) !== rt) rt.drain();
+    this.clusters = clusters;
+    // Listeners.
+    const next = new Map<string, ActiveListener>();
+    for (const [name, l] of s.listeners) {
+      const prev = this.listeners.get(name);
+      if (prev && (prev.config === l || equals(ListenerSchema, prev.config, l))) {
+        next.set(name, prev);
+        continue;
+      }
+      const chains = ListenerChains.compile(l, this, this.opts.filters);
+      if (!chains.ok) {
+        errors.push(...chains.errors.map((e) => `Listener "${name}": ${e}`));
+        if (prev) next.set(name, prev);
+        continue;
+      }
+      const a = l.address?.address;
+      const address = a?.case === 'socketAddress' ? a.value.address : '';
+      const port = a?.case === 'socketAddress' && a.value.portSpecifier.case === 'portValue' ? a.value.portSpecifier.value : 0;
+      const active: ActiveListener = { config: l, chains: chains.value, server: undefined, address, port };
+      if (prev && prev.server && prev.address === address && prev.port === port) {
+        active.server = prev.server; // same socket, new chains
+      } else if (l.bindToPort !== false && !l.apiListener && a?.case === 'socketAddress') {
+        try {
+          active.server = await this.bind(name, address, port);
+          active.port = (active.server.address() as { port: number }).port;
+        } catch (err) {
+          errors.push(`Listener "${name}": cannot bind ${address}:${port}: ${(err as Error).message}`);
+          if (prev) next.set(name, prev);
+          continue;
+        }
+        if (prev?.server) prev.server.close();
+      }
+      next.set(name, active);
+    }
+    for (const [name, l] of this.listeners) if (!next.has(name) && l.server) l.server.close(); // drain: stop accepting
+    this.listeners = next;
+    this.current = s;
+    return errors.length ? fail(...errors) : ok(undefined);
+  }
+
+  private bind(name: string, address: string, port: number): Promise<Server> {
+    const server = createServer({ noDelay: true }, (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      const l = this.listeners.get(name) ?? [...this.listeners.values()].find((x) => x.server === server);
+      if (!l) return socket.destroy();
+      l.chains.handle(socket, this);
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, address, () => {
+        server.off('error', reject);
+        server.on('error', (err) => log.error('listener error', { listener: name, err }));
+        resolve(server);
+      });
+    });
+  }
+
+  /** Port a listener is bound to (useful when the config said 0). */
+  boundPort(name: string): number | undefined {
+    return this.listeners.get(name)?.port;
+  }
+
+  /** Stops accepting on every listener; open connections continue until they end. */
+  drainListeners(): void {
+    for (const l of this.listeners.values()) l.server?.close();
+  }
+
+  /** Closes everything now. */
+  async close(): Promise<void> {
+    const closing = [...this.listeners.values()].map((l) => new Promise<void>((r) => (l.server ? l.server.close(() => r()) : r())));
+    for (const s of this.sockets) s.destroy();
+    for (const c of this.clusters.values()) c.drain();
+    await Promise.all(closing);
+  }
+
+  get activeConnections(): number {
+    return this.sockets.size;
+  }
+}

@@ -1,0 +1,43 @@
+// tcp_proxy: a downstream connection piped to one upstream host of a cluster (or weighted
+// clusters); either side closing or failing ends both.
+import { connect, type Socket } from 'node:net';
+import type { TcpProxy } from '../../api/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
+import type { ProxyState } from '../http/connection-manager.js';
+
+export function handleTcpProxy(cfg: TcpProxy, state: ProxyState, socket: Socket, head?: Buffer): void {
+  let clusterName = '';
+  const spec = cfg.clusterSpecifier;
+  if (spec.case === 'cluster') clusterName = spec.value;
+  else if (spec.case === 'weightedClusters') {
+    const total = spec.value.clusters.reduce((a, c) => a + c.weight, 0);
+    let x = state.random.next() * total;
+    for (const c of spec.value.clusters) {
+      x -= c.weight;
+      if (x < 0) {
+        clusterName = c.name;
+        break;
+      }
+    }
+  }
+  const cluster = state.cluster(clusterName);
+  const host = cluster && !cluster.originalDst ? cluster.pick() : undefined;
+  if (!cluster || !host) {
+    socket.destroy();
+    return;
+  }
+  const upstream = connect({ host: host.address, port: host.port, noDelay: true });
+  const timer = setTimeout(() => upstream.destroy(), cluster.connectTimeoutMs);
+  upstream.once('connect', () => clearTimeout(timer));
+  if (head?.length) upstream.write(head);
+  socket.pipe(upstream);
+  upstream.pipe(socket);
+  const end = () => {
+    clearTimeout(timer);
+    socket.destroy();
+    upstream.destroy();
+  };
+  socket.on('error', end);
+  upstream.on('error', end);
+  socket.on('close', () => upstream.end());
+  upstream.on('close', () => socket.end());
+}

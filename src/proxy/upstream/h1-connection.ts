@@ -1,0 +1,116 @@
+// One HTTP/1.1 connection to an upstream host: a socket, a response parser, and the
+// callbacks of the request currently on it. Requests are sent one at a time (no
+// pipelining upstream); after a keep-alive response the connection returns to its pool.
+import { connect, type Socket } from 'node:net';
+import { H1Parser, type MessageHead, type H1ParseError } from '../http/h1/index.js';
+
+export interface ResponseSink {
+  onHead(head: MessageHead): void;
+  onBody(chunk: Buffer): void;
+  onTrailers?(trailers: string[]): void;
+  onComplete(keepAlive: boolean): void;
+  /** The connection failed or closed before the response completed. */
+  onError(kind: 'reset' | 'protocol', err?: H1ParseError | Error): void;
+}
+
+let nextId = 1;
+
+export class UpstreamConnection {
+  readonly id = nextId++;
+  readonly socket: Socket;
+  private readonly parser: H1Parser;
+  private sink: ResponseSink | undefined;
+  private responseKeepAlive = true;
+  closed = false;
+  /** Requests served, for max_requests_per_connection. */
+  served = 0;
+
+  constructor(
+    host: string,
+    port: number,
+    connectTimeoutMs: number,
+    onConnect: (err: Error | undefined) => void,
+    private readonly onClose: (c: UpstreamConnection) => void,
+  ) {
+    const socket = connect({ host, port, noDelay: true });
+    this.socket = socket;
+    let connected = false;
+    const timer = setTimeout(() => {
+      if (!connected) socket.destroy(new Error(`connect timeout after ${connectTimeoutMs} ms`));
+    }, connectTimeoutMs);
+    socket.once('connect', () => {
+      connected = true;
+      clearTimeout(timer);
+      onConnect(undefined);
+    });
+    this.parser = new H1Parser('response', {}, {
+      onHead: (head) => {
+        this.responseKeepAlive = head.keepAlive;
+        this.sink?.onHead(head);
+      },
+      onBody: (chunk) => {
+        this.sink?.onBody(chunk);
+      },
+      onTrailers: (t) => this.sink?.onTrailers?.(t),
+      onMessageComplete: () => {
+        const sink = this.sink;
+        this.sink = undefined;
+        this.served++;
+        sink?.onComplete(this.responseKeepAlive);
+      },
+      onUpgrade: () => {
+        // Upgrades (WebSocket) are tunnelled by the caller; not reached for plain requests.
+      },
+      onError: (err) => {
+        const sink = this.sink;
+        this.sink = undefined;
+        sink?.onError('protocol', err);
+        socket.destroy();
+      },
+    });
+    socket.on('data', (d: Buffer) => this.parser.execute(d));
+    socket.on('end', () => {
+      // A close-delimited body ends here; anything else mid-response is a reset.
+      this.parser.finish();
+      socket.end();
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      if (!connected) onConnect(err);
+      else {
+        const sink = this.sink;
+        this.sink = undefined;
+        sink?.onError('reset', err);
+      }
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      this.closed = true;
+      const sink = this.sink;
+      this.sink = undefined;
+      sink?.onError('reset');
+      this.onClose(this);
+    });
+  }
+
+  /** Sends a request head (and whatever body the caller writes next) and awaits its response. */
+  send(method: string, head: Buffer, sink: ResponseSink, upgrade = false): void {
+    this.sink = sink;
+    this.parser.expectResponse(method, upgrade);
+    this.socket.write(head);
+  }
+
+  write(data: Buffer): boolean {
+    return this.socket.write(data);
+  }
+
+  get busy(): boolean {
+    return this.sink !== undefined;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+export type { H1ParseError };

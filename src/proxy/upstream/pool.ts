@@ -1,0 +1,110 @@
+// The HTTP/1.1 connection pool of one upstream host, under its cluster's circuit
+// breakers: idle keep-alive connections are reused; a new connection is opened while the
+// cluster is under max_connections; otherwise the request waits (max_pending_requests),
+// or overflows (UO).
+import { UpstreamConnection } from './h1-connection.js';
+import type { CircuitBreakers } from '../cluster/circuit-breakers.js';
+
+export type AcquireError = { kind: 'overflow' } | { kind: 'connect'; err: Error } | { kind: 'cancelled' };
+
+interface Waiter {
+  cb: (err: AcquireError | undefined, conn?: UpstreamConnection) => void;
+}
+
+export class H1Pool {
+  private readonly idle: UpstreamConnection[] = [];
+  private readonly all = new Set<UpstreamConnection>();
+  private readonly waiters: Waiter[] = [];
+  private closed = false;
+
+  constructor(
+    readonly address: string,
+    readonly port: number,
+    private readonly breakers: CircuitBreakers,
+    private readonly connectTimeoutMs: number,
+    private readonly maxRequestsPerConnection: number,
+  ) {}
+
+  /** Gets a connection for one request. Returns a cancel function (client went away). */
+  acquire(cb: (err: AcquireError | undefined, conn?: UpstreamConnection) => void): () => void {
+    while (this.idle.length) {
+      const c = this.idle.pop()!;
+      if (!c.closed) {
+        cb(undefined, c);
+        return () => {};
+      }
+    }
+    if (this.breakers.canOpenConnection()) {
+      this.open(cb);
+      return () => {};
+    }
+    if (!this.breakers.canQueue()) {
+      this.breakers.overflowPending();
+      cb({ kind: 'overflow' });
+      return () => {};
+    }
+    const w: Waiter = { cb };
+    this.waiters.push(w);
+    this.breakers.pendingAdded();
+    return () => {
+      const i = this.waiters.indexOf(w);
+      if (i >= 0) {
+        this.waiters.splice(i, 1);
+        this.breakers.pendingRemoved();
+      }
+    };
+  }
+
+  private open(cb: Waiter['cb']): void {
+    this.breakers.connectionOpened();
+    const c: UpstreamConnection = new UpstreamConnection(
+      this.address,
+      this.port,
+      this.connectTimeoutMs,
+      (err) => (err ? cb({ kind: 'connect', err }) : cb(undefined, c)),
+      (closed) => {
+        if (this.all.delete(closed)) this.breakers.connectionClosed();
+        const i = this.idle.indexOf(closed);
+        if (i >= 0) this.idle.splice(i, 1);
+        this.serveWaiter();
+      },
+    );
+    this.all.add(c);
+  }
+
+  /** Returns a connection after a complete response; `reusable` false closes it. */
+  release(c: UpstreamConnection, reusable: boolean): void {
+    if (!reusable || this.closed || c.closed || (this.maxRequestsPerConnection > 0 && c.served >= this.maxRequestsPerConnection)) {
+      c.destroy();
+      return;
+    }
+    const w = this.waiters.shift();
+    if (w) {
+      this.breakers.pendingRemoved();
+      w.cb(undefined, c);
+      return;
+    }
+    this.idle.push(c);
+  }
+
+  private serveWaiter(): void {
+    if (this.waiters.length === 0 || this.closed || !this.breakers.canOpenConnection()) return;
+    const w = this.waiters.shift()!;
+    this.breakers.pendingRemoved();
+    this.open(w.cb);
+  }
+
+  get connections(): number {
+    return this.all.size;
+  }
+
+  /** Closes idle connections now and busy ones as they finish. */
+  drain(): void {
+    this.closed = true;
+    for (const c of this.idle.splice(0)) c.destroy();
+    for (const w of this.waiters.splice(0)) {
+      this.breakers.pendingRemoved();
+      w.cb({ kind: 'cancelled' });
+    }
+  }
+}
