@@ -40,13 +40,12 @@ async function upstream(name: string, handler?: (req: import('node:http').Incomi
   return (s.address() as { port: number }).port;
 }
 
-function staticCluster(name: string, endpoints: number[], extra: Partial<Parameters<typeof create<typeof ClusterSchema>>[1]> = {}) {
+function staticCluster(name: string, endpoints: number[]) {
   return create(ClusterSchema, {
     name,
     clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.STATIC },
     connectTimeout: duration(1000),
     loadAssignment: { clusterName: name, endpoints: [{ lbEndpoints: endpoints.map((p) => ({ hostIdentifier: { case: 'endpoint' as const, value: { address: socketAddress('127.0.0.1', p) } } })) }] },
-    ...extra,
   });
 }
 
