@@ -3,8 +3,9 @@ import { formatFlags, parseArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { pilotCommand } from './pilot.js';
 import { versionCommand } from './version.js';
+import { proxyCommand } from './proxy.js';
 
-const commands: Command[] = [pilotCommand, versionCommand];
+const commands: Command[] = [pilotCommand, proxyCommand, versionCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,129 @@
+// The proxy's admin API (port 15000, bound to the pod's address only):
+//   /ready /server_info /config_dump /clusters /stats /stats/prometheus /listeners
+//   /drain_listeners (POST) /quitquitquit (POST) /logging
+// config_dump follows Envoy's shape: { configs: [ {"@type": …ListenersConfigDump, …}, … ] }.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toJson } from '@bufbuild/protobuf';
+import { ListenerSchema } from '../../api/gen/envoy/config/listener/v3/listener_pb.js';
+import { ClusterSchema } from '../../api/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { RouteConfigurationSchema } from '../../api/gen/envoy/config/route/v3/route_pb.js';
+import { ClusterLoadAssignmentSchema } from '../../api/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import { envoyRegistry } from '../../api/gen/registry.js';
+import type { Proxy } from '../proxy.js';
+import { VERSION } from '../../shared/version.js';
+import { setLogLevel, type Level } from '../../shared/log.js';
+
+export interface AdminOptions {
+  proxy: Proxy;
+  nodeId: string;
+  ready: () => boolean;
+  versions: () => Record<string, string>;
+  /** Graceful exit (drain then stop). */
+  quit: () => void;
+  startedAt: number;
+}
+
+const T = 'type.googleapis.com/envoy.admin.v3.';
+
+export class AdminServer {
+  private server: Server | undefined;
+  constructor(private readonly o: AdminOptions) {}
+
+  listen(port: number, host: string): Promise<number> {
+    const s = createServer((req, res) => this.handle(req, res));
+    s.on('clientError', (_e, socket) => socket.destroy());
+    this.server = s;
+    return new Promise((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, host, () => resolve((s.address() as AddressInfo).port));
+    });
+  }
+
+  close(): Promise<void> {
+    const s = this.server;
+    if (!s) return Promise.resolve();
+    s.closeAllConnections();
+    return new Promise((r) => s.close(() => r()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const text = (code: number, body: string, type = 'text/plain') => {
+      res.writeHead(code, { 'content-type': type });
+      res.end(body);
+    };
+    const json = (body: unknown) => text(200, JSON.stringify(body, null, 2) + '\n', 'application/json');
+    const p = this.o.proxy;
+    switch (url.pathname) {
+      case '/ready':
+        return this.o.ready() ? text(200, 'LIVE\n') : text(503, 'PRE_INITIALIZING\n');
+      case '/server_info':
+        return json({ version: `rigging/${VERSION}`, state: this.o.ready() ? 'LIVE' : 'PRE_INITIALIZING', uptime_current_epoch: `${Math.round((Date.now() - this.o.startedAt) / 1000)}s`, node: { id: this.o.nodeId }, versions: this.o.versions() });
+      case '/config_dump': {
+        const c = p.current;
+        const opt = { registry: envoyRegistry };
+        return json({
+          configs: [
+            { '@type': `${T}ListenersConfigDump`, dynamic_listeners: [...c.listeners.values()].map((l) => ({ name: l.name, active_state: { listener: { '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener', ...(toJson(ListenerSchema, l, opt) as object) } } })) },
+            { '@type': `${T}ClustersConfigDump`, dynamic_active_clusters: [...c.clusters.values()].map((cl) => ({ cluster: { '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', ...(toJson(ClusterSchema, cl, opt) as object) } })) },
+            { '@type': `${T}RoutesConfigDump`, dynamic_route_configs: [...c.routes.values()].map((r) => ({ route_config: { '@type': 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration', ...(toJson(RouteConfigurationSchema, r, opt) as object) } })) },
+            { '@type': `${T}EndpointsConfigDump`, dynamic_endpoint_configs: [...c.endpoints.values()].map((e) => ({ endpoint_config: { '@type': 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment', ...(toJson(ClusterLoadAssignmentSchema, e, opt) as object) } })) },
+          ],
+        });
+      }
+      case '/clusters': {
+        const lines: string[] = [];
+        for (const c of p.clusterList()) {
+          lines.push(`${c.name}::default_priority::max_connections::${c.breakers.maxConnections}`, `${c.name}::default_priority::max_pending_requests::${c.breakers.maxPending}`, `${c.name}::default_priority::max_requests::${c.breakers.maxRequests}`, `${c.name}::default_priority::max_retries::${c.breakers.maxRetries}`);
+          for (const h of c.allHosts()) {
+            lines.push(`${c.name}::${h.key}::cx_active::${c.pool(h).connections}`, `${c.name}::${h.key}::weight::${h.weight}`, `${c.name}::${h.key}::health_flags::${h.healthy ? 'healthy' : '/failed_eds_health'}`);
+          }
+        }
+        return text(200, lines.join('\n') + '\n');
+      }
+      case '/stats':
+      case '/stats/prometheus': {
+        const prom = url.pathname.endsWith('prometheus');
+        const lines: string[] = [];
+        for (const c of p.clusterList()) {
+          const s = c.stats;
+          const pairs: [string, number][] = [
+            ['upstream_rq_total', s.rqTotal],
+            ['upstream_rq_active', s.rqActive],
+            ['upstream_rq_2xx', s.rq2xx],
+            ['upstream_rq_3xx', s.rq3xx],
+            ['upstream_rq_4xx', s.rq4xx],
+            ['upstream_rq_5xx', s.rq5xx],
+            ['upstream_rq_timeout', s.rqTimeout],
+            ['upstream_rq_retry', s.rqRetry],
+            ['upstream_rq_pending_overflow', c.breakers.pendingOverflow],
+            ['upstream_cx_connect_fail', s.cxConnectFail],
+            ['upstream_cx_active', c.breakers.connections],
+          ];
+          for (const [k, v] of pairs) lines.push(prom ? `envoy_cluster_${k}{envoy_cluster_name="${c.name}"} ${v}` : `cluster.${c.name}.${k}: ${v}`);
+        }
+        lines.push(prom ? `envoy_server_live 1` : `server.live: 1`);
+        return text(200, lines.sort().join('\n') + '\n');
+      }
+      case '/listeners':
+        return json(p.listenerList());
+      case '/drain_listeners':
+        if (req.method !== 'POST') return text(405, 'use POST\n');
+        p.drainListeners();
+        return text(200, 'OK\n');
+      case '/quitquitquit':
+        if (req.method !== 'POST') return text(405, 'use POST\n');
+        text(200, 'OK\n');
+        this.o.quit();
+        return;
+      case '/logging': {
+        const level = url.searchParams.get('level');
+        if (level && ['debug', 'info', 'warn', 'error'].includes(level)) setLogLevel(level as Level);
+        return text(200, `active loggers: level ${level ?? '(unchanged)'}\n`);
+      }
+      default:
+        return text(404, 'admin paths: /ready /server_info /config_dump /clusters /stats /stats/prometheus /listeners /drain_listeners /quitquitquit /logging\n');
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// The proxy process: an xDS client feeding the proxy's config, applied in order; the
+// admin API; and graceful shutdown (stop accepting, let in-flight requests finish within
+// the drain period, then exit). A listener the proxy cannot run (an unsupported filter)
+// is NACKed through the xDS client's validator, so the control plane sees why.
+import { TypeUrl } from '../api/envoy/types.js';
+import type { Listener } from '../api/gen/envoy/config/listener/v3/listener_pb.js';
+import { XdsClient, validateListener, type XdsBootstrap, type XdsSnapshot } from './xds-client/index.js';
+import { Proxy } from './proxy.js';
+import { AdminServer } from './admin/server.js';
+import { ListenerChains, type FilterLookup } from './listener/filter-chain.js';
+import { logger } from '../shared/log.js';
+import type { Result } from '../shared/result.js';
+
+const log = logger('agent');
+
+export interface AgentOptions {
+  bootstrap: XdsBootstrap;
+  filters: FilterLookup;
+  admin?: { address: string; port: number };
+  drainMs?: number;
+}
+
+export class ProxyAgent {
+  readonly proxy: Proxy;
+  readonly xds: XdsClient;
+  readonly admin: AdminServer | undefined;
+  adminPort = 0;
+  private applying: Promise<void> = Promise.resolve();
+  private ready = false;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly o: AgentOptions) {
+    this.proxy = new Proxy({ filters: o.filters });
+    const proxy = this.proxy;
+    this.xds = new XdsClient({
+      bootstrap: o.bootstrap,
+      validators: {
+        [TypeUrl.Listener]: (l: Listener): Result<unknown> => {
+          const base = validateListener(l);
+          if (!base.ok) return base;
+          const chains = ListenerChains.compile(l, proxy, o.filters);
+          return chains.ok ? base : chains;
+        },
+      },
+    });
+    if (o.admin) {
+      this.admin = new AdminServer({
+        proxy: this.proxy,
+        nodeId: o.bootstrap.node.id,
+        ready: () => this.ready,
+        versions: () => this.xds.snapshot().versions,
+        quit: () => void this.stop(),
+        startedAt: this.startedAt,
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.admin && this.o.admin) this.adminPort = await this.admin.listen(this.o.admin.port, this.o.admin.address);
+    this.xds.onUpdate((s) => this.enqueue(s));
+    this.xds.start();
+    void this.xds.ready().then(
+      () => this.applying.then(() => (this.ready = true)),
+      () => {},
+    );
+  }
+
+  private enqueue(s: XdsSnapshot): void {
+    this.applying = this.applying.then(async () => {
+      const r = await this.proxy.apply({ listeners: s.listeners, routes: s.routes, clusters: s.clusters, endpoints: s.endpoints });
+      if (!r.ok) log.warn('part of the config could not be applied; the last good one stays for those listeners', { errors: r.errors.join('; ') });
+    });
+  }
+
+  /** Graceful stop: stop accepting, wait for connections (up to the drain period), close. */
+  async stop(): Promise<void> {
+    this.ready = false;
+    this.proxy.drainListeners();
+    const deadline = Date.now() + (this.o.drainMs ?? 5000);
+    while (this.proxy.activeConnections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    this.xds.stop();
+    await this.proxy.close();
+    await this.admin?.close();
+  }
+}
