@@ -1,17 +1,8 @@
-// Which HTTP filters this proxy runs: name or typed_config type URL → factory.
-import type { HttpFilterFactory } from './http/filter.js';
+// Which HTTP filters this proxy runs: name or typed_config type URL → factory (the filter
+// registry in src/proxy/filters/registry.ts: router, fault, cors, local_ratelimit).
+import { create } from '@bufbuild/protobuf';
+import { AnySchema } from '@bufbuild/protobuf/wkt';
 import type { FilterLookup } from './listener/filter-chain.js';
-import { ok } from '../shared/result.js';
+import { lookupHttpFilter } from './filters/registry.js';
 
-const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
-
-export const routerFactory: HttpFilterFactory = {
-  name: 'envoy.filters.http.router',
-  typeUrl: ROUTER_TYPE,
-  compile: () => ok(undefined),
-  create: () => ({}),
-};
-
-const builtin: HttpFilterFactory[] = [routerFactory];
-
-export const builtinFilters: FilterLookup = (name, typeUrl) => builtin.find((f) => f.name === name || (typeUrl !== undefined && f.typeUrl === typeUrl));
+export const builtinFilters: FilterLookup = (name, typeUrl) => lookupHttpFilter(name, typeUrl ? create(AnySchema, { typeUrl }) : undefined);

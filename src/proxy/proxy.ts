@@ -11,7 +11,7 @@ import type { ClusterLoadAssignment } from '../api/gen/envoy/config/endpoint/v3/
 import { RouteTable } from './route/route-table.js';
 import { ClusterRuntime, hostsFromAssignment } from './cluster/cluster.js';
 import { ListenerChains, type FilterLookup } from './listener/filter-chain.js';
-import type { ProxyState } from './http/connection-manager.js';
+import { idleSockets, type ProxyState } from './http/connection-manager.js';
 import { systemClock, systemRandom, type Clock, type Random } from '../shared/clock.js';
 import { fail, ok, type Result } from '../shared/result.js';
 import { logger } from '../shared/log.js';
@@ -42,6 +42,7 @@ export interface ProxyOptions {
 export class Proxy implements ProxyState {
   readonly clock: Clock;
   readonly random: Random;
+  draining = false;
   private routes = new Map<string, { config: RouteConfiguration; table: RouteTable }>();
   private clusters = new Map<string, ClusterRuntime>();
   private listeners = new Map<string, ActiveListener>();
@@ -156,9 +157,11 @@ export class Proxy implements ProxyState {
     return this.listeners.get(name)?.port;
   }
 
-  /** Stops accepting on every listener; open connections continue until they end. */
+  /** Stops accepting on every listener; idle connections close now, busy ones after their response. */
   drainListeners(): void {
+    this.draining = true;
     for (const l of this.listeners.values()) l.server?.close();
+    for (const s of this.sockets) if (idleSockets.has(s)) s.end();
   }
 
   /** Closes everything now. */

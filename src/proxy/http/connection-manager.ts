@@ -34,7 +34,12 @@ export interface ProxyState {
   cluster(name: string): ClusterRuntime | undefined;
   clock: Clock;
   random: Random;
+  /** Set while shutting down: responses carry Connection: close and idle connections end. */
+  readonly draining: boolean;
 }
+
+/** Downstream sockets with no request in flight (closed at once when the proxy drains). */
+export const idleSockets = new WeakSet<Socket>();
 
 export interface HcmConfig {
   statPrefix: string;
@@ -113,6 +118,7 @@ class DownstreamConnection {
     socket.setNoDelay(true);
     this.parser = new H1Parser('request', {}, {
       onMessageBegin: () => {
+        idleSockets.delete(socket);
         clearTimeout(this.idleTimer);
         this.armHeaderTimer();
       },
@@ -155,6 +161,7 @@ class DownstreamConnection {
     });
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
+    idleSockets.add(socket);
     this.armIdleTimer();
   }
 
@@ -313,7 +320,7 @@ class DownstreamConnection {
         for (const { f } of filters) f.onResponse?.(rh.statusCode, rhm, req, info);
         const framing = s.head.method === 'HEAD' ? { kind: 'none' as const } : forwardFraming(rh, s.head.versionMinor);
         this.chunked = framing.kind === 'chunked';
-        this.closeAfter = framing.kind === 'close' || !s.head.keepAlive;
+        this.closeAfter = framing.kind === 'close' || !s.head.keepAlive || this.state.draining;
         const out = applyFraming(rhm.toFlat(), framing.kind === 'buffer' ? { kind: 'chunked' } : framing);
         if (this.closeAfter && framing.kind !== 'close') out.push('connection', 'close');
         this.socket.write(serializeResponseHead(rh.statusCode, rh.reason, out, s.head.versionMinor));
@@ -356,7 +363,7 @@ class DownstreamConnection {
     for (const { f } of filters) f.onResponse?.(reply.status, h, req, { flags: s.flags, perFilterConfig: () => undefined, clock: this.state.clock, random: this.state.random });
     const out = h.toFlat();
     if (s.head.method !== 'HEAD' || body.length) out.push('content-length', String(body.length));
-    const closeNow = close || !s.head.keepAlive;
+    const closeNow = close || !s.head.keepAlive || this.state.draining;
     if (closeNow) out.push('connection', 'close');
     this.socket.write(serializeResponseHead(reply.status, '', out, s.head.versionMinor ?? 1));
     if (body.length && s.head.method !== 'HEAD') this.socket.write(body);
@@ -376,6 +383,7 @@ class DownstreamConnection {
       return;
     }
     this.armIdleTimer();
+    idleSockets.add(this.socket);
     this.parser.resume();
   }
 
