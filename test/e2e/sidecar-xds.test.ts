@@ -164,6 +164,38 @@ test('a VirtualService change reaches the running sidecar', async () => {
   for (let i = 0; i < 10; i++) assert.equal((JSON.parse((await viaSidecar('http://reviews:9080/')).body) as { name: string }).name, 'reviews-v2');
 });
 
+test('fault injection from a VirtualService: an HTTP 500 abort for jason, a delay for the rest', async () => {
+  const r = await call('POST', '/rig/v1/apply?source=fault.yaml', vs(`  - match:
+    - headers:
+        end-user:
+          exact: jason
+    fault:
+      abort:
+        percentage:
+          value: 100.0
+        httpStatus: 500
+    route:
+    - destination: {host: reviews, subset: v1}
+  - fault:
+      delay:
+        percentage:
+          value: 100.0
+        fixedDelay: 0.3s
+    route:
+    - destination: {host: reviews, subset: v1}`), 'application/yaml');
+  assert.equal(r.status, 200, r.text);
+  const aborted = await until(async () => {
+    const x = await viaSidecar('http://reviews:9080/', { 'end-user': 'jason' });
+    return x.status === 500 ? x : undefined;
+  }, 'the abort to apply');
+  assert.equal(aborted.flags, 'FI');
+  const t0 = Date.now();
+  const delayed = await viaSidecar('http://reviews:9080/');
+  assert.equal(delayed.status, 200);
+  assert.ok(Date.now() - t0 >= 290, 'delayed by the fault');
+  assert.equal((JSON.parse(delayed.body) as { name: string }).name, 'reviews-v1');
+});
+
 test('the admin API shows the config the sidecar runs', async () => {
   const dump = (await (await fetch(`${admin}/config_dump`)).json()) as { configs: { '@type': string; dynamic_listeners?: { name: string }[] }[] };
   const listeners = dump.configs.find((c) => c['@type'].endsWith('ListenersConfigDump'))!.dynamic_listeners!.map((l) => l.name);
