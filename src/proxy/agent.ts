@@ -4,7 +4,9 @@
 // is NACKed through the xDS client's validator, so the control plane sees why.
 import { TypeUrl } from '../api/envoy/types.js';
 import type { Listener } from '../api/gen/envoy/config/listener/v3/listener_pb.js';
-import { XdsClient, validateListener, type XdsBootstrap, type XdsSnapshot } from './xds-client/index.js';
+import type { Cluster } from '../api/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { fail } from '../shared/result.js';
+import { XdsClient, validateCluster, validateListener, type XdsBootstrap, type XdsSnapshot } from './xds-client/index.js';
 import { Proxy } from './proxy.js';
 import { AdminServer } from './admin/server.js';
 import { ListenerChains, type FilterLookup } from './listener/filter-chain.js';
@@ -40,6 +42,13 @@ export class ProxyAgent {
           if (!base.ok) return base;
           const chains = ListenerChains.compile(l, proxy, o.filters);
           return chains.ok ? base : chains;
+        },
+        [TypeUrl.Cluster]: (c: Cluster): Result<unknown> => {
+          const base = validateCluster(c);
+          if (!base.ok) return base;
+          // Never send plaintext where the config asks for TLS.
+          if (c.transportSocket || c.transportSocketMatches.length) return fail('transport_socket: TLS origination to upstreams is not supported by this proxy yet');
+          return base;
         },
       },
     });
