@@ -9,7 +9,7 @@ import { ClusterSchema, type Cluster } from '../api/gen/envoy/config/cluster/v3/
 import type { RouteConfiguration } from '../api/gen/envoy/config/route/v3/route_pb.js';
 import type { ClusterLoadAssignment } from '../api/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { RouteTable } from './route/route-table.js';
-import { ClusterRuntime, hostsFromAssignment } from './cluster/cluster.js';
+import { ClusterRuntime } from './cluster/cluster.js';
 import { ListenerChains, type FilterLookup } from './listener/filter-chain.js';
 import { idleSockets, type ProxyState } from './http/connection-manager.js';
 import { systemClock, systemRandom, type Clock, type Random } from '../shared/clock.js';
@@ -88,8 +88,8 @@ export class Proxy implements ProxyState {
     const clusters = new Map<string, ClusterRuntime>();
     for (const [name, c] of s.clusters) {
       const prev = this.clusters.get(name);
-      const rt = prev && (prev.config === c || equals(ClusterSchema, prev.config, c)) ? prev : new ClusterRuntime(c, this.random);
-      if (rt.isEds) rt.setHosts(hostsFromAssignment(s.endpoints.get(rt.edsName)));
+      const rt = prev && (prev.config === c || equals(ClusterSchema, prev.config, c)) ? prev : new ClusterRuntime(c, this.random, this.clock);
+      if (rt.isEds) rt.setEndpoints(s.endpoints.get(rt.edsName));
       clusters.set(name, rt);
     }
     for (const [name, rt] of this.clusters) if (clusters.get(name) !== rt) rt.drain();

@@ -179,6 +179,7 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
         }
         if (err.kind === 'connect') {
           cluster.stats.cxConnectFail++;
+          cluster.onResult(target.key, { localFailure: 'connect' });
           if (retriableFailure(retry, 'connect') && maybeRetry()) return;
           return fail(connectFailure(cluster.name, target.key, err.err.message));
         }
@@ -196,6 +197,7 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
       onHead(head) {
         if (done) return;
         const status = head.statusCode;
+        if (status >= 200) cluster.onResult(hostKey, { status });
         if (status >= 200 && !headSent && retriableStatus(retry, status) && retry.left > 0) {
           discarding = true; // drain this response, then retry
           return;
@@ -225,6 +227,7 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
       },
       onError(kind, err) {
         conn = undefined;
+        cluster.onResult(hostKey, { localFailure: 'reset' });
         if (done) return;
         if (kind === 'protocol') return fail(upstreamProtocolError(cluster.name, hostKey, err?.message ?? 'invalid response'));
         if (!headSent && retriableFailure(retry, 'reset') && maybeRetry()) return;
