@@ -1,17 +1,23 @@
-// `rig proxy`: runs the Rigging proxy (sidecar or gateway) configured over xDS.
+// `rig proxy`: runs the Rigging proxy (sidecar or gateway), configured over xDS by the
+// control plane, or standalone from an Envoy bootstrap file (static_resources, with an
+// optional dynamic_resources ADS section), as Envoy runs.
+import { readFileSync } from 'node:fs';
 import type { Command } from './command.js';
-import { ProxyAgent } from '../proxy/agent.js';
+import { ProxyAgent, type AgentOptions } from '../proxy/agent.js';
 import { builtinFilters } from '../proxy/filter-lookup.js';
+import { loadBootstrap, xdsBootstrapOf } from '../proxy/bootstrap/index.js';
 
 export const proxyCommand: Command = {
   name: 'proxy',
-  summary: 'Run the proxy (sidecar or gateway), configured by the control plane over xDS',
-  usage: 'rig proxy --xds HOST:PORT --node-id ID [--metadata JSON] [--admin-address IP] [--admin-port N]',
+  summary: 'Run the proxy (sidecar or gateway), configured over xDS or from an Envoy bootstrap file',
+  usage: 'rig proxy (--config envoy.yaml | --xds HOST:PORT --node-id ID [--metadata JSON]) [--admin-address IP] [--admin-port N]',
   examples: [
+    'rig proxy --config front-proxy.yaml            # an Envoy bootstrap: static_resources, admin, optional ADS',
     "rig proxy --xds 127.0.0.1:15010 --node-id 'sidecar~127.0.0.2~reviews-v1-1.default~default.svc.cluster.local' --metadata '{\"NAMESPACE\":\"default\",\"LABELS\":{\"app\":\"reviews\"}}'",
     "rig proxy --xds 127.0.0.1:15010 --node-id 'router~127.0.0.9~rig-ingressgateway-1.rig-system~rig-system.svc.cluster.local' --admin-port 0",
   ],
   flags: [
+    { name: 'config', short: 'c', type: 'string', description: 'Envoy bootstrap (YAML or JSON); fields the proxy does not honour are refused with their path' },
     { name: 'xds', type: 'string', default: '127.0.0.1:15010', description: 'control plane ADS address' },
     { name: 'node-id', type: 'string', description: "xDS node id, Istio's form TYPE~IP~POD.NS~NS.svc.cluster.local" },
     { name: 'cluster', type: 'string', default: '', description: 'xDS node cluster (service.namespace)' },
@@ -22,6 +28,37 @@ export const proxyCommand: Command = {
     { name: 'drain-seconds', type: 'number', default: 5, description: 'on SIGTERM, how long in-flight requests may take' },
   ],
   async run(args) {
+    const drainMs = (args.flags['drain-seconds'] as number) * 1000;
+    const file = args.flags.config as string | undefined;
+    if (file) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        process.stderr.write(`error: cannot read ${file}: ${(err as Error).message}\n`);
+        return 1;
+      }
+      const b = loadBootstrap(text, file);
+      if (!b.ok) {
+        process.stderr.write(`error: ${file} cannot be used:\n  ${b.errors.join('\n  ')}\n`);
+        return 1;
+      }
+      for (const w of b.value.warnings) process.stderr.write(`warning: ${file}: ${w}\n`);
+      const xds = xdsBootstrapOf(b.value);
+      const admin = b.value.admin ?? { address: args.flags['admin-address'] as string, port: args.flags['admin-port'] as number };
+      return runAgent(
+        {
+          ...(xds ? { bootstrap: xds } : {}),
+          nodeId: b.value.node.id || 'rig-proxy',
+          staticConfig: { listeners: b.value.staticListeners, clusters: b.value.staticClusters },
+          filters: builtinFilters,
+          admin,
+          drainMs,
+        },
+        b.value.node.id || file,
+        admin.address,
+      );
+    }
     const id = args.flags['node-id'] as string | undefined;
     if (!id) {
       process.stderr.write('error: --node-id is required (e.g. sidecar~127.0.0.2~app-1.default~default.svc.cluster.local)\n');
@@ -34,24 +71,38 @@ export const proxyCommand: Command = {
       process.stderr.write(`error: --metadata is not valid JSON: ${(err as Error).message}\n`);
       return 1;
     }
-    const agent = new ProxyAgent({
-      bootstrap: { node: { id, cluster: args.flags.cluster as string, metadata: metadata as never, locality: { zone: args.flags.zone as string } }, xdsServer: args.flags.xds as string },
-      filters: builtinFilters,
-      admin: { address: args.flags['admin-address'] as string, port: args.flags['admin-port'] as number },
-      drainMs: (args.flags['drain-seconds'] as number) * 1000,
-    });
-    try {
-      await agent.start();
-    } catch (err) {
-      process.stderr.write(`error: ${(err as Error).message}\n`);
-      return 1;
-    }
-    process.stdout.write(`rig proxy ${id}\n  admin  http://${args.flags['admin-address'] as string}:${agent.adminPort}/\n  xDS    ${args.flags.xds as string}\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await agent.stop();
-    return 0;
+    return runAgent(
+      {
+        bootstrap: { node: { id, cluster: args.flags.cluster as string, metadata: metadata as never, locality: { zone: args.flags.zone as string } }, xdsServer: args.flags.xds as string },
+        filters: builtinFilters,
+        admin: { address: args.flags['admin-address'] as string, port: args.flags['admin-port'] as number },
+        drainMs,
+      },
+      id,
+      args.flags['admin-address'] as string,
+    );
   },
 };
+
+async function runAgent(opts: AgentOptions, name: string, adminAddress: string): Promise<number> {
+  const agent = new ProxyAgent(opts);
+  try {
+    await agent.start();
+  } catch (err) {
+    await agent.stop().catch(() => {});
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const listeners = agent.proxy.listenerList().filter((l) => l.port > 0).map((l) => `${l.name}=${l.address}:${l.port}`);
+  process.stdout.write(
+    `rig proxy ${name}\n  admin  http://${adminAddress}:${agent.adminPort}/\n` +
+      (opts.bootstrap ? `  xDS    ${opts.bootstrap.xdsServer}\n` : '') +
+      (listeners.length ? `  listeners ${listeners.join(' ')}\n` : ''),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await agent.stop();
+  return 0;
+}

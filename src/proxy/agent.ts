@@ -16,7 +16,12 @@ import type { Result } from '../shared/result.js';
 const log = logger('agent');
 
 export interface AgentOptions {
-  bootstrap: XdsBootstrap;
+  /** The control plane to fetch config from; absent = static config only. */
+  bootstrap?: XdsBootstrap;
+  /** Node id for the admin API when there is no xDS bootstrap. */
+  nodeId?: string;
+  /** static_resources of an Envoy bootstrap: always in force, beside what xDS sends. */
+  staticConfig?: { listeners: Listener[]; clusters: Cluster[] };
   filters: FilterLookup;
   admin?: { address: string; port: number };
   drainMs?: number;
@@ -24,7 +29,7 @@ export interface AgentOptions {
 
 export class ProxyAgent {
   readonly proxy: Proxy;
-  readonly xds: XdsClient;
+  readonly xds: XdsClient | undefined;
   readonly admin: AdminServer | undefined;
   adminPort = 0;
   private applying: Promise<void> = Promise.resolve();
@@ -34,7 +39,9 @@ export class ProxyAgent {
   constructor(private readonly o: AgentOptions) {
     this.proxy = new Proxy({ filters: o.filters });
     const proxy = this.proxy;
-    this.xds = new XdsClient({
+    this.xds = !o.bootstrap
+      ? undefined
+      : new XdsClient({
       bootstrap: o.bootstrap,
       validators: {
         [TypeUrl.Listener]: (l: Listener): Result<unknown> => {
@@ -55,9 +62,9 @@ export class ProxyAgent {
     if (o.admin) {
       this.admin = new AdminServer({
         proxy: this.proxy,
-        nodeId: o.bootstrap.node.id,
+        nodeId: o.bootstrap?.node.id ?? o.nodeId ?? 'rig-proxy',
         ready: () => this.ready,
-        versions: () => this.xds.snapshot().versions,
+        versions: () => this.xds?.snapshot().versions ?? {},
         quit: () => void this.stop(),
         startedAt: this.startedAt,
       });
@@ -66,6 +73,12 @@ export class ProxyAgent {
 
   async start(): Promise<void> {
     if (this.admin && this.o.admin) this.adminPort = await this.admin.listen(this.o.admin.port, this.o.admin.address);
+    if (!this.xds) {
+      const r = await this.proxy.apply(this.merge(undefined));
+      if (!r.ok) throw new Error(`the static config cannot run:\n  ${r.errors.join('\n  ')}`);
+      this.ready = true;
+      return;
+    }
     this.xds.onUpdate((s) => this.enqueue(s));
     this.xds.start();
     void this.xds.ready().then(
@@ -74,9 +87,18 @@ export class ProxyAgent {
     );
   }
 
+  /** Static resources plus the dynamic ones (a dynamic resource never replaces a static one of the same name). */
+  private merge(s: XdsSnapshot | undefined) {
+    const listeners = new Map(s?.listeners ?? []);
+    const clusters = new Map(s?.clusters ?? []);
+    for (const l of this.o.staticConfig?.listeners ?? []) listeners.set(l.name, l);
+    for (const c of this.o.staticConfig?.clusters ?? []) clusters.set(c.name, c);
+    return { listeners, clusters, routes: s?.routes ?? new Map(), endpoints: s?.endpoints ?? new Map() };
+  }
+
   private enqueue(s: XdsSnapshot): void {
     this.applying = this.applying.then(async () => {
-      const r = await this.proxy.apply({ listeners: s.listeners, routes: s.routes, clusters: s.clusters, endpoints: s.endpoints });
+      const r = await this.proxy.apply(this.merge(s));
       if (!r.ok) log.warn('part of the config could not be applied; the last good one stays for those listeners', { errors: r.errors.join('; ') });
     });
   }
@@ -87,7 +109,7 @@ export class ProxyAgent {
     this.proxy.drainListeners();
     const deadline = Date.now() + (this.o.drainMs ?? 5000);
     while (this.proxy.activeConnections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    this.xds.stop();
+    this.xds?.stop();
     await this.proxy.close();
     await this.admin?.close();
   }
