@@ -29,4 +29,4 @@ const r = await proxy.apply({
   endpoints: new Map(),
 });
 if (!r.ok) throw new Error(r.errors.join('\n'));
-console.log(`proxy listening on 127.0.0.1:${listen} → 127.0.0.1:${upstream}`);
+console.log(`proxy listening on 127.0.0.1:${proxy.boundPort('l')} → 127.0.0.1:${upstream}`);
