@@ -50,7 +50,7 @@ export const proxyCommand: Command = {
         {
           ...(xds ? { bootstrap: xds } : {}),
           nodeId: b.value.node.id || 'rig-proxy',
-          staticConfig: { listeners: b.value.staticListeners, clusters: b.value.staticClusters },
+          staticConfig: { listeners: b.value.staticListeners, clusters: b.value.staticClusters, secrets: b.value.staticSecrets },
           filters: builtinFilters,
           admin,
           drainMs,

@@ -5,6 +5,8 @@
 import { TypeUrl } from '../api/envoy/types.js';
 import type { Listener } from '../api/gen/envoy/config/listener/v3/listener_pb.js';
 import type { Cluster } from '../api/gen/envoy/config/cluster/v3/cluster_pb.js';
+import type { Secret } from '../api/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
+import { compileUpstreamTransportSocket } from './tls/context.js';
 import { fail } from '../shared/result.js';
 import { XdsClient, validateCluster, validateListener, type XdsBootstrap, type XdsSnapshot } from './xds-client/index.js';
 import { Proxy } from './proxy.js';
@@ -21,7 +23,7 @@ export interface AgentOptions {
   /** Node id for the admin API when there is no xDS bootstrap. */
   nodeId?: string;
   /** static_resources of an Envoy bootstrap: always in force, beside what xDS sends. */
-  staticConfig?: { listeners: Listener[]; clusters: Cluster[] };
+  staticConfig?: { listeners: Listener[]; clusters: Cluster[]; secrets?: Secret[] };
   filters: FilterLookup;
   admin?: { address: string; port: number };
   drainMs?: number;
@@ -47,15 +49,18 @@ export class ProxyAgent {
         [TypeUrl.Listener]: (l: Listener): Result<unknown> => {
           const base = validateListener(l);
           if (!base.ok) return base;
-          const chains = ListenerChains.compile(l, proxy, o.filters);
+          // Secrets are not looked up here: SDS fetches them only after the listener is
+          // accepted. A secret still missing when the snapshot is applied is reported then.
+          const chains = ListenerChains.compile(l, proxy, o.filters, undefined);
           return chains.ok ? base : chains;
         },
         [TypeUrl.Cluster]: (c: Cluster): Result<unknown> => {
           const base = validateCluster(c);
           if (!base.ok) return base;
-          // Never send plaintext where the config asks for TLS.
-          if (c.transportSocket || c.transportSocketMatches.length) return fail('transport_socket: TLS origination to upstreams is not supported by this proxy yet');
-          return base;
+          // Never send plaintext where the config asks for TLS: NACK what this proxy cannot honour.
+          if (c.transportSocketMatches.length) return fail('transport_socket_matches: not supported by this proxy');
+          const tls = compileUpstreamTransportSocket(c.transportSocket, undefined);
+          return tls.ok ? base : fail(...tls.errors.map((e) => `transport_socket.${e}`));
         },
       },
     });
@@ -93,7 +98,9 @@ export class ProxyAgent {
     const clusters = new Map(s?.clusters ?? []);
     for (const l of this.o.staticConfig?.listeners ?? []) listeners.set(l.name, l);
     for (const c of this.o.staticConfig?.clusters ?? []) clusters.set(c.name, c);
-    return { listeners, clusters, routes: s?.routes ?? new Map(), endpoints: s?.endpoints ?? new Map() };
+    const secrets = new Map(s?.secrets ?? []);
+    for (const x of this.o.staticConfig?.secrets ?? []) secrets.set(x.name, x);
+    return { listeners, clusters, routes: s?.routes ?? new Map(), endpoints: s?.endpoints ?? new Map(), secrets };
   }
 
   private enqueue(s: XdsSnapshot): void {

@@ -15,6 +15,9 @@ import { idleSockets, type ProxyState } from './http/connection-manager.js';
 import { systemClock, systemRandom, type Clock, type Random } from '../shared/clock.js';
 import { fail, ok, type Result } from '../shared/result.js';
 import { logger } from '../shared/log.js';
+import type { Secret } from '../api/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
+import { compileUpstreamTransportSocket, sameSecrets } from './tls/context.js';
+import { StatsStore } from './stats/index.js';
 
 const log = logger('proxy');
 
@@ -23,6 +26,8 @@ export interface ProxyConfigSnapshot {
   routes: ReadonlyMap<string, RouteConfiguration>;
   clusters: ReadonlyMap<string, Cluster>;
   endpoints: ReadonlyMap<string, ClusterLoadAssignment>;
+  /** SDS and static secrets by name, for the TLS contexts of listeners and clusters. */
+  secrets?: ReadonlyMap<string, Secret>;
 }
 
 interface ActiveListener {
@@ -43,6 +48,8 @@ export class Proxy implements ProxyState {
   readonly clock: Clock;
   readonly random: Random;
   draining = false;
+  /** Every stat of this proxy (admin /stats); clusters and connection managers keep handles. */
+  readonly stats = new StatsStore();
   private routes = new Map<string, { config: RouteConfiguration; table: RouteTable }>();
   private clusters = new Map<string, ClusterRuntime>();
   private listeners = new Map<string, ActiveListener>();
@@ -86,9 +93,21 @@ export class Proxy implements ProxyState {
     this.routes = routes;
     // Clusters: keep runtime (pools, breakers) for identical configs.
     const clusters = new Map<string, ClusterRuntime>();
+    const secrets = s.secrets ?? new Map<string, Secret>();
     for (const [name, c] of s.clusters) {
       const prev = this.clusters.get(name);
-      const rt = prev && (prev.config === c || equals(ClusterSchema, prev.config, c)) ? prev : new ClusterRuntime(c, this.random, this.clock);
+      const used = prev?.tls?.secrets ?? [];
+      let rt = prev && (prev.config === c || equals(ClusterSchema, prev.config, c)) && sameSecrets(used, secretsOf(used, secrets)) ? prev : undefined;
+      if (!rt) {
+        const tls = compileUpstreamTransportSocket(c.transportSocket, secrets);
+        if (!tls.ok) {
+          // Never send plaintext where the config asks for TLS: the last good cluster stays, or none.
+          errors.push(...tls.errors.map((e) => `Cluster "${name}": transport_socket.${e}`));
+          if (prev) clusters.set(name, prev);
+          continue;
+        }
+        rt = new ClusterRuntime(c, this.random, this.clock, this.stats, tls.value);
+      }
       if (rt.isEds) rt.setEndpoints(s.endpoints.get(rt.edsName));
       clusters.set(name, rt);
     }
@@ -98,11 +117,11 @@ export class Proxy implements ProxyState {
     const next = new Map<string, ActiveListener>();
     for (const [name, l] of s.listeners) {
       const prev = this.listeners.get(name);
-      if (prev && (prev.config === l || equals(ListenerSchema, prev.config, l))) {
+      if (prev && (prev.config === l || equals(ListenerSchema, prev.config, l)) && sameSecrets(prev.chains.secrets, secretsOf(prev.chains.secrets, secrets))) {
         next.set(name, prev);
         continue;
       }
-      const chains = ListenerChains.compile(l, this, this.opts.filters);
+      const chains = ListenerChains.compile(l, this, this.opts.filters, secrets);
       if (!chains.ok) {
         errors.push(...chains.errors.map((e) => `Listener "${name}": ${e}`));
         if (prev) next.set(name, prev);
@@ -175,4 +194,12 @@ export class Proxy implements ProxyState {
   get activeConnections(): number {
     return this.sockets.size;
   }
+}
+
+/** The current value of each secret a context was built from (by name). */
+function secretsOf(used: readonly Secret[], secrets: ReadonlyMap<string, Secret>): Secret[] {
+  return used.flatMap((u) => {
+    const s = secrets.get(u.name);
+    return s ? [s] : [];
+  });
 }

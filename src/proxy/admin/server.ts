@@ -13,6 +13,7 @@ import { envoyRegistry } from '../../api/gen/registry.js';
 import type { Proxy } from '../proxy.js';
 import { VERSION } from '../../shared/version.js';
 import { setLogLevel, type Level } from '../../shared/log.js';
+import { statsJson, statsPrometheus, statsText } from '../stats/index.js';
 
 export interface AdminOptions {
   proxy: Proxy;
@@ -28,7 +29,10 @@ const T = 'type.googleapis.com/envoy.admin.v3.';
 
 export class AdminServer {
   private server: Server | undefined;
-  constructor(private readonly o: AdminOptions) {}
+  constructor(private readonly o: AdminOptions) {
+    const live = o.proxy.stats.gauge('server.live');
+    o.proxy.stats.addCollector(() => live.set(o.ready() ? 1 : 0));
+  }
 
   listen(port: number, host: string): Promise<number> {
     const s = createServer((req, res) => this.handle(req, res));
@@ -61,16 +65,24 @@ export class AdminServer {
       case '/server_info':
         return json({ version: `rigging/${VERSION}`, state: this.o.ready() ? 'LIVE' : 'PRE_INITIALIZING', uptime_current_epoch: `${Math.round((Date.now() - this.o.startedAt) / 1000)}s`, node: { id: this.o.nodeId }, versions: this.o.versions() });
       case '/config_dump': {
+        // Private keys are never shown, as Envoy redacts them.
+        const redact = (v: unknown): unknown => {
+          if (Array.isArray(v)) return v.map(redact);
+          if (!v || typeof v !== 'object') return v;
+          const out: Record<string, unknown> = {};
+          for (const [k, x] of Object.entries(v)) out[k] = k === 'privateKey' && x && typeof x === 'object' && ('inlineBytes' in x || 'inlineString' in x) ? { inlineString: '[redacted]' } : redact(x);
+          return out;
+        };
         const c = p.current;
         const opt = { registry: envoyRegistry };
-        return json({
+        return json(redact({
           configs: [
             { '@type': `${T}ListenersConfigDump`, dynamic_listeners: [...c.listeners.values()].map((l) => ({ name: l.name, active_state: { listener: { '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener', ...(toJson(ListenerSchema, l, opt) as object) } } })) },
             { '@type': `${T}ClustersConfigDump`, dynamic_active_clusters: [...c.clusters.values()].map((cl) => ({ cluster: { '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', ...(toJson(ClusterSchema, cl, opt) as object) } })) },
             { '@type': `${T}RoutesConfigDump`, dynamic_route_configs: [...c.routes.values()].map((r) => ({ route_config: { '@type': 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration', ...(toJson(RouteConfigurationSchema, r, opt) as object) } })) },
             { '@type': `${T}EndpointsConfigDump`, dynamic_endpoint_configs: [...c.endpoints.values()].map((e) => ({ endpoint_config: { '@type': 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment', ...(toJson(ClusterLoadAssignmentSchema, e, opt) as object) } })) },
           ],
-        });
+        }));
       }
       case '/clusters': {
         const lines: string[] = [];
@@ -84,27 +96,19 @@ export class AdminServer {
       }
       case '/stats':
       case '/stats/prometheus': {
-        const prom = url.pathname.endsWith('prometheus');
-        const lines: string[] = [];
-        for (const c of p.clusterList()) {
-          const s = c.stats;
-          const pairs: [string, number][] = [
-            ['upstream_rq_total', s.rqTotal],
-            ['upstream_rq_active', s.rqActive],
-            ['upstream_rq_2xx', s.rq2xx],
-            ['upstream_rq_3xx', s.rq3xx],
-            ['upstream_rq_4xx', s.rq4xx],
-            ['upstream_rq_5xx', s.rq5xx],
-            ['upstream_rq_timeout', s.rqTimeout],
-            ['upstream_rq_retry', s.rqRetry],
-            ['upstream_rq_pending_overflow', c.breakers.pendingOverflow],
-            ['upstream_cx_connect_fail', s.cxConnectFail],
-            ['upstream_cx_active', c.breakers.connections],
-          ];
-          for (const [k, v] of pairs) lines.push(prom ? `envoy_cluster_${k}{envoy_cluster_name="${c.name}"} ${v}` : `cluster.${c.name}.${k}: ${v}`);
+        let filter: RegExp | undefined;
+        const f = url.searchParams.get('filter');
+        if (f) {
+          try {
+            filter = new RegExp(f);
+          } catch {
+            return text(400, `invalid filter regex: ${f}\n`);
+          }
         }
-        lines.push(prom ? `envoy_server_live 1` : `server.live: 1`);
-        return text(200, lines.sort().join('\n') + '\n');
+        const opts = { ...(filter ? { filter } : {}), usedOnly: url.searchParams.has('usedonly') };
+        if (url.pathname === '/stats/prometheus' || url.searchParams.get('format') === 'prometheus') return text(200, statsPrometheus(p.stats, opts), 'text/plain; version=0.0.4');
+        if (url.searchParams.get('format') === 'json') return text(200, statsJson(p.stats, opts), 'application/json');
+        return text(200, statsText(p.stats, opts));
       }
       case '/listeners':
         return json(p.listenerList());

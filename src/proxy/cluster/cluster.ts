@@ -15,6 +15,8 @@ import { ClusterLoadBalancer } from '../balance/cluster-load-balancer.js';
 import { HostSet } from '../balance/host-set.js';
 import type { Host } from '../balance/host.js';
 import type { OutlierResult } from '../balance/outlier-detection.js';
+import type { UpstreamTls } from '../tls/context.js';
+import { StatsStore, clusterStats, type ClusterStats } from '../stats/index.js';
 
 export interface UpstreamHost {
   address: string;
@@ -33,14 +35,21 @@ export class ClusterRuntime {
   private readonly lb: ClusterLoadBalancer;
   private byKey = new Map<string, Host>();
   private readonly pools = new Map<string, H1Pool>();
-  /** Stats (read by the admin API). */
-  readonly stats = { rqTotal: 0, rqActive: 0, rq2xx: 0, rq3xx: 0, rq4xx: 0, rq5xx: 0, cxConnectFail: 0, rqTimeout: 0, rqRetry: 0, rqPendingOverflow: 0, ejections: 0 };
+  /** `cluster.<name>.*` handles: the router bumps fields, gauges read on demand are collected. */
+  readonly stats: ClusterStats;
+  private readonly removeCollector: () => void;
+  private readonly outlierSeen: Record<string, number> = {};
 
   constructor(
     readonly config: Cluster,
     random: Random,
     clock: Clock,
+    store: StatsStore = new StatsStore(),
+    /** The compiled transport_socket (UpstreamTlsContext); plaintext without it. */
+    readonly tls?: UpstreamTls,
   ) {
+    this.stats = clusterStats(store, config.name);
+    this.removeCollector = store.addCollector(() => this.collectStats());
     this.breakers = new CircuitBreakers(config);
     this.connectTimeoutMs = durationMs(config.connectTimeout) ?? 5000;
     const opts = config.typedExtensionProtocolOptions['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
@@ -52,9 +61,6 @@ export class ClusterRuntime {
       clock,
       random,
       ...(hostSet ? { hostSet } : {}),
-      onOutlierEvent: (e) => {
-        if ((e as { type?: string }).type === 'eject') this.stats.ejections++;
-      },
     });
     this.indexHosts();
   }
@@ -115,11 +121,33 @@ export class ClusterRuntime {
   pool(host: { address: string; port: number; key?: string }): H1Pool {
     const key = host.key ?? `${host.address}:${host.port}`;
     let p = this.pools.get(key);
-    if (!p) this.pools.set(key, (p = new H1Pool(host.address, host.port, this.breakers, this.connectTimeoutMs, this.maxRequestsPerConnection)));
+    if (!p) this.pools.set(key, (p = new H1Pool(host.address, host.port, this.breakers, this.connectTimeoutMs, this.maxRequestsPerConnection, this.tls)));
     return p;
   }
 
+  /** Gauges (and the detector's counters) read when the admin API takes a snapshot. */
+  private collectStats(): void {
+    const s = this.stats;
+    s.upstream_cx_active.set(this.breakers.connections);
+    s.upstream_rq_pending_active.set(this.breakers.pending);
+    const hosts = this.lb.hostSet.hosts;
+    let healthy = 0;
+    for (const h of hosts) if ((h.health === 'HEALTHY' || h.health === 'UNKNOWN') && !h.state.ejected) healthy++;
+    s.membership_total.set(hosts.length);
+    s.membership_healthy.set(healthy);
+    const d = this.lb.detector?.stats;
+    if (!d) return;
+    const od = s.outlier_detection;
+    od.ejections_active.set(d.ejections_active);
+    for (const k of ['ejections_total', 'ejections_overflow', 'ejections_enforced_total', 'ejections_enforced_consecutive_5xx', 'ejections_detected_consecutive_5xx', 'ejections_enforced_consecutive_gateway_failure', 'ejections_detected_consecutive_gateway_failure', 'ejections_enforced_consecutive_local_origin_failure', 'ejections_detected_consecutive_local_origin_failure'] as const) {
+      od[k].add(d[k] - (this.outlierSeen[k] ?? 0)); // the counter may outlive this runtime (same name)
+      this.outlierSeen[k] = d[k];
+    }
+  }
+
   drain(): void {
+    this.removeCollector();
+    this.stats.release();
     this.lb.close();
     for (const p of this.pools.values()) p.drain();
     this.pools.clear();

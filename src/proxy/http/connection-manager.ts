@@ -12,15 +12,21 @@ import { H1Parser, removeHopByHop, forwardFraming, applyFraming, serializeRespon
 import { HeaderMap } from './headers.js';
 import type { HttpFilterFactory, HttpRequestView, HttpStreamFilter, LocalReply, ResponseFlag, StreamInfo } from './filter.js';
 import { noCluster, noRoute, localReply } from './local-reply.js';
-import { routeToCluster, type UpstreamRequest } from './router.js';
+import { routeToCluster, type ResponseHandler, type UpstreamRequest } from './router.js';
+import { encodeGrpcMessage, httpToGrpcStatus, isGrpcHead } from './grpc.js';
+import { computeHash, type HashRequest } from '../balance/hash-policy.js';
+import { mirrorRequest } from './mirror.js';
+import { splice, upgradeAllowed, upgradeToCluster } from './upgrade.js';
 import type { RouteTable } from '../route/route-table.js';
 import type { ClusterRuntime } from '../cluster/cluster.js';
 import type { Clock, Random } from '../../shared/clock.js';
+import { httpConnManagerStats, type HttpConnManagerStats, type StatsStore } from '../stats/index.js';
 import { logger } from '../../shared/log.js';
 
 const log = logger('hcm');
 const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
 const FLAGS_HEADER = 'x-rig-response-flags';
+const EMPTY = Buffer.alloc(0);
 
 export interface CompiledFilter {
   name: string;
@@ -34,6 +40,8 @@ export interface ProxyState {
   cluster(name: string): ClusterRuntime | undefined;
   clock: Clock;
   random: Random;
+  /** The proxy's stats store (connection managers and clusters keep handles from it). */
+  readonly stats: StatsStore;
   /** Set while shutting down: responses carry Connection: close and idle connections end. */
   readonly draining: boolean;
 }
@@ -55,6 +63,8 @@ export interface HcmConfig {
   requestHeadersTimeoutMs: number;
   /** Idle keep-alive connections are closed after this. */
   idleTimeoutMs: number;
+  /** upgrade_configs: the enabled upgrade types, lower-case (`websocket`); none when absent. */
+  upgradeTypes?: readonly string[];
 }
 
 /** Route-level typed_per_filter_config, compiled once per route object. */
@@ -88,16 +98,23 @@ interface Stream {
   upstreamHost: string;
   abort: (() => void) | undefined;
   responded: boolean;
+  /** Counted in downstream_rq_total / _active (a real request, not a synthetic error stream). */
+  counted: boolean;
 }
 
 export class HttpConnectionManager {
+  /** `http.<stat_prefix>.*`, shared by every connection of this manager. */
+  readonly stats: HttpConnManagerStats;
+
   constructor(
     readonly config: HcmConfig,
     private readonly state: ProxyState,
-  ) {}
+  ) {
+    this.stats = httpConnManagerStats(state.stats, config.statPrefix);
+  }
 
   handle(socket: Socket): void {
-    new DownstreamConnection(socket, this.config, this.state);
+    new DownstreamConnection(socket, this.config, this.state, this.stats);
   }
 }
 
@@ -108,12 +125,19 @@ class DownstreamConnection {
   private headerTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly peer: string;
+  private readonly onData: (d: Buffer) => void;
+  /** The upstream socket once an Upgrade was accepted (101): bytes are spliced from then on. */
+  private tunnel: Socket | undefined;
 
   constructor(
     private readonly socket: Socket,
     private readonly cfg: HcmConfig,
     private readonly state: ProxyState,
+    private readonly stats: HttpConnManagerStats,
   ) {
+    stats.downstream_cx_total.inc();
+    stats.downstream_cx_http1_total.inc();
+    stats.downstream_cx_active.inc();
     this.peer = socket.remoteAddress ?? '';
     socket.setNoDelay(true);
     this.parser = new H1Parser('request', {}, {
@@ -124,7 +148,10 @@ class DownstreamConnection {
       },
       onHead: (head) => {
         clearTimeout(this.headerTimer);
-        this.stream = { head, body: [], bodyLength: 0, started: Date.now(), flags: new Set(), status: 0, upstreamCluster: '-', upstreamHost: '-', abort: undefined, responded: false };
+        this.stream = { head, body: [], bodyLength: 0, started: Date.now(), flags: new Set(), status: 0, upstreamCluster: '-', upstreamHost: '-', abort: undefined, responded: false, counted: true };
+        this.stats.downstream_rq_total.inc();
+        this.stats.downstream_rq_http1_total.inc();
+        this.stats.downstream_rq_active.inc();
         if (head.known.expect?.toLowerCase() === '100-continue') socket.write('HTTP/1.1 100 Continue\r\n\r\n');
       },
       onBody: (chunk) => {
@@ -144,10 +171,14 @@ class DownstreamConnection {
         if (s && !s.responded) queueMicrotask(() => void this.dispatch(s));
         return 'pause';
       },
-      onUpgrade: () => {
-        // Upgrade/CONNECT tunnelling is not supported yet: answer and close.
-        const s = this.stream;
-        if (s) this.sendLocal(s, localReply(501, undefined, 'protocol upgrade is not supported by this listener'), true);
+      onUpgrade: (rest) => {
+        // Bytes the client sent after an accepted upgrade's head go to the upstream.
+        if (this.tunnel) {
+          if (rest.length > 0) this.tunnel.write(rest);
+          return;
+        }
+        // An upgrade request answered without a tunnel: HTTP cannot go on on this connection.
+        socket.destroy();
       },
       onError: (err: H1ParseError) => {
         const s = this.stream ?? this.syntheticStream();
@@ -155,7 +186,8 @@ class DownstreamConnection {
         this.sendLocal(s, localReply(err.status, undefined, `${err.message}`), true);
       },
     });
-    socket.on('data', (d: Buffer) => this.parser.execute(d));
+    this.onData = (d: Buffer) => this.parser.execute(d);
+    socket.on('data', this.onData);
     socket.on('end', () => {
       if (!this.stream) socket.end();
     });
@@ -167,7 +199,7 @@ class DownstreamConnection {
 
   private syntheticStream(): Stream {
     const head = { method: '-', target: '-', versionMinor: 1, headers: [], statusCode: 0 } as unknown as MessageHead;
-    return { head, body: [], bodyLength: 0, started: Date.now(), flags: new Set(), status: 0, upstreamCluster: '-', upstreamHost: '-', abort: undefined, responded: false };
+    return { head, body: [], bodyLength: 0, started: Date.now(), flags: new Set(), status: 0, upstreamCluster: '-', upstreamHost: '-', abort: undefined, responded: false, counted: false };
   }
 
   private armHeaderTimer(): void {
@@ -190,10 +222,18 @@ class DownstreamConnection {
     this.closed = true;
     clearTimeout(this.headerTimer);
     clearTimeout(this.idleTimer);
+    this.stats.downstream_cx_active.dec();
+    if (this.tunnel) this.stats.downstream_cx_upgrades_active.dec();
+    this.stats.downstream_cx_destroy.inc();
     const s = this.stream;
     if (s && !s.responded) {
       s.flags.add('DC');
       s.abort?.();
+      if (s.counted) {
+        s.counted = false;
+        this.stats.downstream_rq_active.dec();
+        this.stats.downstream_rq_rx_reset.inc();
+      }
     }
   }
 
@@ -225,8 +265,17 @@ class DownstreamConnection {
 
     const table = this.cfg.inlineRoutes ?? (this.cfg.routeName ? this.state.routeTable(this.cfg.routeName) : undefined);
     const match = table?.match({ authority, path, method: head.method, header: (n) => (n === ':authority' ? authority : n === ':path' ? path : n === ':method' ? head.method : headers.get(n, true)) });
-    if (!match) return this.sendLocal(s, noRoute(authority, path));
+    if (!match) {
+      this.stats.no_route.inc();
+      return this.sendLocal(s, noRoute(authority, path));
+    }
     const { route, virtualHost } = match;
+    // Upgrade (WebSocket): only where upgrade_configs allow it (Envoy answers 403 otherwise).
+    const upgradeType = head.upgrade ? (head.method === 'CONNECT' ? 'connect' : (head.known.upgrade ?? '').trim().toLowerCase()) : '';
+    if (upgradeType && (upgradeType === 'connect' || route.action.case !== 'route' || !upgradeAllowed(upgradeType, route.action.value.upgradeConfigs, this.cfg.upgradeTypes))) {
+      if (upgradeType === 'websocket') this.stats.downstream_rq_ws_on_non_ws_route.inc();
+      return this.sendLocal(s, localReply(403, undefined, `upgrade to ${upgradeType} is not allowed here`), true);
+    }
 
     const filters: { f: HttpStreamFilter; c: CompiledFilter }[] = [];
     const info: StreamInfo = {
@@ -252,6 +301,7 @@ class DownstreamConnection {
     if (action.case === 'directResponse') {
       const body = action.value.body?.specifier;
       const text = body?.case === 'inlineString' ? body.value : body?.case === 'inlineBytes' ? Buffer.from(body.value).toString() : '';
+      this.stats.rq_direct_response.inc();
       return this.sendLocal(s, { status: action.value.status, body: text }, false, filters);
     }
     if (action.case === 'redirect') {
@@ -262,9 +312,13 @@ class DownstreamConnection {
       else if (scheme === 'https' && r.schemeRewriteSpecifier.case) host = host.split(':')[0]!;
       const target = r.pathRewriteSpecifier.case === 'pathRedirect' ? r.pathRewriteSpecifier.value : r.pathRewriteSpecifier.case === 'prefixRewrite' && route.match?.pathSpecifier.case === 'prefix' ? r.pathRewriteSpecifier.value + path.slice(route.match.pathSpecifier.value.length) : path;
       const code = [301, 301, 302, 303, 307, 308][r.responseCode] ?? 301;
+      this.stats.rq_redirect.inc();
       return this.sendLocal(s, { status: code, headers: [['location', `${scheme}://${host}${target}`]] }, false, filters);
     }
-    if (action.case !== 'route') return this.sendLocal(s, noRoute(authority, path), false, filters);
+    if (action.case !== 'route') {
+      this.stats.no_route.inc();
+      return this.sendLocal(s, noRoute(authority, path), false, filters);
+    }
     const ra = action.value;
     let clusterName = '';
     const spec = ra.clusterSpecifier;
@@ -284,7 +338,13 @@ class DownstreamConnection {
     }
     s.upstreamCluster = clusterName;
     const cluster = this.state.cluster(clusterName);
-    if (!cluster) return this.sendLocal(s, noCluster(clusterName), false, filters);
+    if (!cluster) {
+      this.stats.no_cluster.inc();
+      return this.sendLocal(s, noCluster(clusterName), false, filters);
+    }
+
+    // hash_policy (ring hash / maglev): computed on the request as the filters left it.
+    const hash = ra.hashPolicy.length > 0 ? computeHash(ra.hashPolicy, this.hashRequest(headers, authority, path, head.method)) : undefined;
 
     // Rewrites and header operations (route config → virtual host → route, the route wins).
     let upstreamPath = path;
@@ -308,7 +368,7 @@ class DownstreamConnection {
     }
     const upstream: UpstreamRequest = { method: head.method, path: upstreamPath, headers: headers.toFlat(), body: s.body, bodyLength: s.bodyLength, ...(originalDst ? { originalDst } : {}) };
     const timeoutMs = ra.timeout ? (durationMs(ra.timeout) ?? 15_000) : 15_000;
-    s.abort = routeToCluster(cluster, upstream, { timeoutMs, retryPolicy: ra.retryPolicy ?? virtualHost.retryPolicy, random: this.state.random }, {
+    const handler: ResponseHandler = {
       onHead: (rh) => {
         s.status = rh.statusCode;
         const rhm = HeaderMap.fromFlat(removeHopByHop(rh.headers, rh.known.connection));
@@ -320,7 +380,7 @@ class DownstreamConnection {
         for (const { f } of filters) f.onResponse?.(rh.statusCode, rhm, req, info);
         const framing = s.head.method === 'HEAD' ? { kind: 'none' as const } : forwardFraming(rh, s.head.versionMinor);
         this.chunked = framing.kind === 'chunked';
-        this.closeAfter = framing.kind === 'close' || !s.head.keepAlive || this.state.draining;
+        this.closeAfter = framing.kind === 'close' || !s.head.keepAlive || this.state.draining || s.head.upgrade;
         const out = applyFraming(rhm.toFlat(), framing.kind === 'buffer' ? { kind: 'chunked' } : framing);
         if (this.closeAfter && framing.kind !== 'close') out.push('connection', 'close');
         this.socket.write(serializeResponseHead(rh.statusCode, rh.reason, out, s.head.versionMinor));
@@ -343,7 +403,61 @@ class DownstreamConnection {
         s.flags.add('UR');
         this.complete(s, true, true);
       },
-    });
+    };
+    if (upgradeType) {
+      upstream.headers.push('connection', 'upgrade', 'upgrade', head.known.upgrade!);
+      s.abort = upgradeToCluster(cluster, upstream, { timeoutMs, clock: this.state.clock, hash }, { ...handler, onUpgraded: (up, rh, rest) => this.startTunnel(s, up, rh, rest) });
+      return;
+    }
+    s.abort = routeToCluster(cluster, upstream, { timeoutMs, retryPolicy: ra.retryPolicy ?? virtualHost.retryPolicy, random: this.state.random, clock: this.state.clock, hash }, handler);
+    // Shadows go after the main request is on its way, and are never waited for.
+    if (ra.requestMirrorPolicies.length > 0) mirrorRequest(ra.requestMirrorPolicies, upstream, (n) => headers.get(n), timeoutMs, this.state);
+  }
+
+  /** The upstream switched protocols: forward its 101 and splice the sockets; HTTP is over here. */
+  private startTunnel(s: Stream, upstream: Socket, rh: MessageHead, rest: Buffer): void {
+    if (this.closed || s.responded) {
+      upstream.destroy();
+      return;
+    }
+    s.status = 101;
+    s.upstreamHost = `${upstream.remoteAddress ?? ''}:${upstream.remotePort ?? ''}`;
+    this.socket.write(serializeResponseHead(101, rh.reason, rh.headers, s.head.versionMinor));
+    if (rest.length > 0) this.socket.write(rest);
+    this.tunnel = upstream;
+    this.stats.downstream_cx_upgrades_total.inc();
+    this.stats.downstream_cx_upgrades_active.inc();
+    s.responded = true;
+    if (s.counted) {
+      s.counted = false;
+      this.stats.downstream_rq_active.dec();
+      this.stats.chargeResponse(101, Date.now() - s.started);
+    }
+    this.accessLog(s);
+    this.stream = undefined;
+    clearTimeout(this.headerTimer);
+    clearTimeout(this.idleTimer);
+    this.socket.off('data', this.onData);
+    this.parser.resume(); // delivers what the client sent after its head (onUpgrade)
+    splice(this.socket, upstream);
+  }
+
+  /** What hash policies read (only built for routes that have a hash_policy). */
+  private hashRequest(headers: HeaderMap, authority: string, path: string, method: string): HashRequest {
+    return {
+      header: (n) => {
+        if (n === ':authority') return authority;
+        if (n === ':path') return path;
+        if (n === ':method') return method;
+        const all = headers.getAll(n);
+        return all.length === 0 ? undefined : all.length === 1 ? all[0] : all;
+      },
+      query: (n) => {
+        const q = path.indexOf('?');
+        return q < 0 ? undefined : (new URLSearchParams(path.slice(q + 1)).get(n) ?? undefined);
+      },
+      sourceIp: this.peer,
+    };
   }
 
   private chunked = false;
@@ -353,32 +467,44 @@ class DownstreamConnection {
   private sendLocal(s: Stream, reply: LocalReply, close = false, filters: { f: HttpStreamFilter }[] = []): void {
     if (s.responded || this.closed) return;
     if (reply.flag) s.flags.add(reply.flag);
-    s.status = reply.status;
-    const body = Buffer.from(reply.body ? `${reply.body}\n` : '');
+    // A gRPC client gets a trailers-only answer: 200 with grpc-status / grpc-message, no body.
+    const grpc = s.head.method !== '-' && isGrpcHead(s.head);
+    const status = grpc ? 200 : reply.status;
+    s.status = status;
+    const body = grpc ? EMPTY : Buffer.from(reply.body ? `${reply.body}\n` : '');
     const h = new HeaderMap();
     for (const [k, v] of reply.headers ?? []) h.add(k, v);
-    if (body.length) h.set('content-type', 'text/plain');
+    if (grpc) {
+      h.set('content-type', 'application/grpc');
+      h.set('grpc-status', String(reply.grpcStatus ?? httpToGrpcStatus(reply.status)));
+      if (reply.body) h.set('grpc-message', encodeGrpcMessage(reply.body));
+    } else if (body.length) h.set('content-type', 'text/plain');
     if (s.flags.size) h.set(FLAGS_HEADER, [...s.flags].join(','));
-    const req = { method: s.head.method, path: s.head.target, authority: s.head.known?.host ?? '', scheme: 'http' as const, headers: new HeaderMap(), downstreamAddress: this.peer, grpc: false };
-    for (const { f } of filters) f.onResponse?.(reply.status, h, req, { flags: s.flags, perFilterConfig: () => undefined, clock: this.state.clock, random: this.state.random });
+    const req = { method: s.head.method, path: s.head.target, authority: s.head.known?.host ?? '', scheme: 'http' as const, headers: new HeaderMap(), downstreamAddress: this.peer, grpc };
+    for (const { f } of filters) f.onResponse?.(status, h, req, { flags: s.flags, perFilterConfig: () => undefined, clock: this.state.clock, random: this.state.random });
     const out = h.toFlat();
     if (s.head.method !== 'HEAD' || body.length) out.push('content-length', String(body.length));
     const closeNow = close || !s.head.keepAlive || this.state.draining;
     if (closeNow) out.push('connection', 'close');
-    this.socket.write(serializeResponseHead(reply.status, '', out, s.head.versionMinor ?? 1));
+    this.socket.write(serializeResponseHead(status, '', out, s.head.versionMinor ?? 1));
     if (body.length && s.head.method !== 'HEAD') this.socket.write(body);
     this.complete(s, closeNow);
   }
 
   private complete(s: Stream, close: boolean, reset = false): void {
     s.responded = true;
+    if (s.counted) {
+      s.counted = false;
+      this.stats.downstream_rq_active.dec();
+      this.stats.chargeResponse(s.status, Date.now() - s.started);
+    }
     this.accessLog(s);
     this.stream = undefined;
     if (reset) {
       this.socket.destroy();
       return;
     }
-    if (close || this.closed) {
+    if (close || this.closed || s.head.upgrade) {
       this.socket.end();
       return;
     }

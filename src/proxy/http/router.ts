@@ -11,7 +11,7 @@ import type { UpstreamConnection } from '../upstream/h1-connection.js';
 import type { H1Pool } from '../upstream/pool.js';
 import type { LocalReply } from './filter.js';
 import { connectFailure, noHealthyUpstream, overflow, upstreamProtocolError, upstreamReset, upstreamTimeout } from './local-reply.js';
-import type { Random } from '../../shared/clock.js';
+import type { Clock, Random } from '../../shared/clock.js';
 
 export interface UpstreamRequest {
   method: string;
@@ -78,6 +78,10 @@ export interface RouteOptions {
   timeoutMs: number;
   retryPolicy: RetryPolicy | undefined;
   random: Random;
+  /** Times upstream_rq_time (ms). */
+  clock: Clock;
+  /** Consistent-hash key from the route's hash_policy (RING_HASH / MAGLEV clusters). */
+  hash?: bigint | undefined;
 }
 
 /**
@@ -96,13 +100,17 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
   let backoffTimer: NodeJS.Timeout | undefined;
   let headSent = false;
   let retryStarted = false;
+  const stats = cluster.stats;
   const started = cluster.breakers.tryStartRequest();
-  cluster.stats.rqTotal++;
+  stats.upstream_rq_total.inc();
   if (!started) {
+    stats.upstream_rq_pending_overflow.inc();
     h.onLocalReply(overflow(cluster.name, 'max_requests'), 0);
     return () => {};
   }
-  cluster.stats.rqActive++;
+  stats.upstream_rq_active.inc();
+  const startedAt = opts.clock.now();
+  let status = 0;
   const globalTimer = opts.timeoutMs > 0 ? setTimeout(() => fail(upstreamTimeout(cluster.name), true), opts.timeoutMs) : undefined;
 
   const finish = () => {
@@ -114,20 +122,22 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
     cancelAcquire?.();
     if (retryStarted) cluster.breakers.endRetry();
     cluster.breakers.endRequest();
-    cluster.stats.rqActive--;
+    stats.upstream_rq_active.dec();
   };
 
   function fail(reply: LocalReply, timeout = false): void {
     if (done) return;
-    if (timeout) cluster.stats.rqTimeout++;
+    if (timeout) stats.upstream_rq_timeout.inc();
     const c = conn;
     conn = undefined;
     c?.destroy();
     if (headSent) {
+      stats.chargeResponse(status);
       finish();
       h.onReset();
       return;
     }
+    if (tried.size > 0) stats.chargeResponse(reply.status); // Envoy charges the upstream code of an aborted request
     finish();
     h.onLocalReply(reply, retried);
   }
@@ -141,7 +151,7 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
     }
     retry.left--;
     retried++;
-    cluster.stats.rqRetry++;
+    stats.upstream_rq_retry.inc();
     const ceiling = Math.min(retry.maxMs, retry.baseMs * 2 ** (retried - 1));
     backoffTimer = setTimeout(attempt, opts.random.next() * ceiling);
     return true;
@@ -151,7 +161,7 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
     if (done) return;
     let host: UpstreamHost | { address: string; port: number; key: string } | undefined;
     if (cluster.originalDst) host = req.originalDst ? { ...req.originalDst, key: `${req.originalDst.address}:${req.originalDst.port}` } : undefined;
-    else host = cluster.pick(retry.previousHosts ? tried : undefined);
+    else host = cluster.pick(retry.previousHosts ? tried : undefined, opts.hash);
     if (!host) return fail(noHealthyUpstream(cluster.name));
     tried.add(host.key);
     const target = host;
@@ -174,11 +184,11 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
       }
       if (err) {
         if (err.kind === 'overflow') {
-          cluster.stats.rqPendingOverflow++;
+          stats.upstream_rq_pending_overflow.inc();
           return fail(overflow(cluster.name, 'max_pending_requests'));
         }
         if (err.kind === 'connect') {
-          cluster.stats.cxConnectFail++;
+          stats.upstream_cx_connect_fail.inc();
           cluster.onResult(target.key, { localFailure: 'connect' });
           if (retriableFailure(retry, 'connect') && maybeRetry()) return;
           return fail(connectFailure(cluster.name, target.key, err.err.message));
@@ -196,16 +206,17 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
     c.send(req.method, serializeRequestHead(req.method, req.path, headers), {
       onHead(head) {
         if (done) return;
-        const status = head.statusCode;
-        if (status >= 200) cluster.onResult(hostKey, { status });
-        if (status >= 200 && !headSent && retriableStatus(retry, status) && retry.left > 0) {
+        const code = head.statusCode;
+        if (code >= 200) cluster.onResult(hostKey, { status: code });
+        if (code >= 200 && !headSent && retriableStatus(retry, code) && retry.left > 0) {
           discarding = true; // drain this response, then retry
+          stats.chargeResponse(code); // every try's response is charged, as Envoy does
           return;
         }
-        if (status < 200) return; // 1xx informational: not forwarded (100-continue is ours)
+        if (code < 200) return; // 1xx informational: not forwarded (100-continue is ours)
         headSent = true;
+        status = code;
         clearTimeout(perTryTimer);
-        count(status);
         h.onHead(head);
       },
       onBody(chunk) {
@@ -222,6 +233,7 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
           if (!maybeRetry()) fail(upstreamReset(cluster.name, hostKey));
           return;
         }
+        stats.chargeResponse(status, opts.clock.now() - startedAt);
         finish();
         h.onEnd();
       },
@@ -235,14 +247,6 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
       },
     });
     for (const b of req.body) c.write(b);
-  }
-
-  function count(status: number): void {
-    const s = cluster.stats;
-    if (status < 300) s.rq2xx++;
-    else if (status < 400) s.rq3xx++;
-    else if (status < 500) s.rq4xx++;
-    else s.rq5xx++;
   }
 
   attempt();

@@ -1,7 +1,12 @@
 // Filter chains of a listener, compiled once: each chain's match (destination port,
 // application protocols) and its network filter — an HTTP connection manager or a
-// tcp_proxy. A connection is matched after peeking its first bytes (HTTP or not).
+// tcp_proxy — and its TLS termination. A connection is matched after peeking its first
+// bytes (HTTP or not; TLS or not, and the ClientHello's SNI for server_names).
 import type { Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { Secret } from '../../api/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
+import { compileDownstreamTransportSocket, type DownstreamTls, type SecretLookup } from '../tls/context.js';
+import { MAX_CLIENT_HELLO, peekClientHello } from '../tls/client-hello.js';
 import type { Listener } from '../../api/gen/envoy/config/listener/v3/listener_pb.js';
 import type { FilterChain } from '../../api/gen/envoy/config/listener/v3/listener_components_pb.js';
 import { unpack } from '../../api/envoy/types.js';
@@ -22,11 +27,18 @@ interface CompiledChain {
   name: string;
   destinationPort: number | undefined;
   httpOnly: boolean;
+  /** filter_chain_match.server_names, lower-case ('*.example.com' wildcards allowed). */
+  serverNames: string[];
+  tls?: DownstreamTls;
+  /** Terminates TLS for this chain: connections are handed to it (it never listens). */
+  tlsServer?: TlsServer;
   http?: Hcm;
   tcp?: TcpProxy;
 }
 
 const HTTP_METHOD = /^[A-Z]{3,10} /;
+/** Envoy's listener_filters_timeout default: a connection that sends no ClientHello in time is closed. */
+const INSPECT_TIMEOUT_MS = 15_000;
 
 function compileHcm(hcm: HttpConnectionManager, state: ProxyState, lookup: FilterLookup): Result<Hcm> {
   const errors: string[] = [];
@@ -66,6 +78,7 @@ function compileHcm(hcm: HttpConnectionManager, state: ProxyState, lookup: Filte
         generateRequestId: hcm.generateRequestId ?? true,
         ...(accessLogPath ? { accessLogPath } : {}),
         requestHeadersTimeoutMs: durationMs(hcm.requestHeadersTimeout) || 10_000,
+        ...(hcm.upgradeConfigs.length ? { upgradeTypes: hcm.upgradeConfigs.filter((u) => u.enabled !== false).map((u) => u.upgradeType.toLowerCase()) } : {}),
         idleTimeoutMs: durationMs(hcm.commonHttpProtocolOptions?.idleTimeout) ?? 3_600_000,
       },
       state,
@@ -73,44 +86,60 @@ function compileHcm(hcm: HttpConnectionManager, state: ProxyState, lookup: Filte
   );
 }
 
-function compileChain(fc: FilterChain, i: number, state: ProxyState, lookup: FilterLookup): Result<CompiledChain> {
+function compileChain(fc: FilterChain, i: number, state: ProxyState, lookup: FilterLookup, secrets: SecretLookup): Result<CompiledChain> {
   const f = fc.filters[0];
   const chain: CompiledChain = {
     name: fc.name || `chain-${i}`,
     destinationPort: fc.filterChainMatch?.destinationPort,
     httpOnly: (fc.filterChainMatch?.applicationProtocols.length ?? 0) > 0,
+    serverNames: (fc.filterChainMatch?.serverNames ?? []).map((n) => n.toLowerCase()),
   };
-  if (fc.transportSocket) return fail(`filter_chains[${i}].transport_socket: TLS termination is not supported yet`);
-  if (fc.filterChainMatch?.serverNames.length) return fail(`filter_chains[${i}].filter_chain_match.server_names: SNI matching is not supported yet`);
+  const tls = compileDownstreamTransportSocket(fc.transportSocket, secrets);
+  if (!tls.ok) return fail(...tls.errors.map((e) => `filter_chains[${i}].transport_socket.${e}`));
+  if (tls.value) chain.tls = tls.value;
   const any = f?.configType.case === 'typedConfig' ? f.configType.value : undefined;
   const hcm = any ? unpack(any, HttpConnectionManagerSchema) : undefined;
   if (hcm) {
     const r = compileHcm(hcm, state, lookup);
     if (!r.ok) return fail(...r.errors.map((e) => `filter_chains[${i}].filters[0]: ${e}`));
     chain.http = r.value;
-    return ok(chain);
+    return ok(withTlsServer(chain, state));
   }
   const tcp = any ? unpack(any, TcpProxySchema) : undefined;
   if (tcp) {
     chain.tcp = tcp;
-    return ok(chain);
+    return ok(withTlsServer(chain, state));
   }
   return fail(`filter_chains[${i}].filters[0]: unsupported network filter ${f?.name ?? '(none)'}`);
 }
 
 export class ListenerChains {
-  private constructor(private readonly chains: CompiledChain[]) {}
+  /** Whether any chain terminates TLS or matches on SNI (connections are then peeked for a ClientHello). */
+  private readonly inspectTls: boolean;
 
-  static compile(l: Listener, state: ProxyState, lookup: FilterLookup): Result<ListenerChains> {
+  private constructor(private readonly chains: CompiledChain[]) {
+    this.inspectTls = chains.some((c) => c.tls || c.serverNames.length);
+  }
+
+  /** The secrets the chains' TLS contexts were built from (a listener is rebuilt when one changes). */
+  get secrets(): Secret[] {
+    return this.chains.flatMap((c) => c.tls?.secrets ?? []);
+  }
+
+  /**
+   * `secrets`: SDS / static secrets by name. Without it (a validator, before SDS has
+   * answered) secrets are not looked up and the result is for validation only.
+   */
+  static compile(l: Listener, state: ProxyState, lookup: FilterLookup, secrets?: ReadonlyMap<string, Secret>): Result<ListenerChains> {
     const errors: string[] = [];
     const chains: CompiledChain[] = [];
     l.filterChains.forEach((fc, i) => {
-      const r = compileChain(fc, i, state, lookup);
+      const r = compileChain(fc, i, state, lookup, secrets);
       if (r.ok) chains.push(r.value);
       else errors.push(...r.errors);
     });
     if (l.defaultFilterChain) {
-      const r = compileChain(l.defaultFilterChain, l.filterChains.length, state, lookup);
+      const r = compileChain(l.defaultFilterChain, l.filterChains.length, state, lookup, secrets);
       if (r.ok) chains.push(r.value);
       else errors.push(...r.errors);
     }
@@ -121,6 +150,7 @@ export class ListenerChains {
   handle(socket: Socket, state: ProxyState): void {
     const port = socket.localPort;
     const candidates = this.chains.filter((c) => c.destinationPort === undefined || c.destinationPort === port);
+    if (this.inspectTls) return this.inspect(candidates, socket, state);
     const needsPeek = candidates.some((c) => c.httpOnly) && candidates.some((c) => !c.httpOnly);
     if (!needsPeek) return this.dispatch(candidates.find((c) => !c.httpOnly) ?? candidates[0], socket, state);
     socket.once('data', (first: Buffer) => {
@@ -133,13 +163,95 @@ export class ListenerChains {
     });
   }
 
-  private dispatch(chain: CompiledChain | undefined, socket: Socket, state: ProxyState): void {
-    if (!chain) {
-      socket.destroy();
-      return;
-    }
-    if (chain.http) chain.http.handle(socket);
-    else if (chain.tcp) handleTcpProxy(chain.tcp, state, socket);
-    else socket.destroy();
+  /** Reads the first bytes: TLS (and its SNI) or plaintext; picks a chain; terminates TLS if the chain does. */
+  private inspect(candidates: CompiledChain[], socket: Socket, state: ProxyState): void {
+    let buf: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), INSPECT_TIMEOUT_MS);
+    socket.once('close', () => clearTimeout(timer));
+    const onData = (d: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, d]) : d;
+      const peek = peekClientHello(buf);
+      if (peek.kind === 'more' && buf.length < MAX_CLIENT_HELLO) return;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.pause();
+      socket.unshift(buf);
+      const tls = peek.kind === 'tls';
+      const sni = peek.kind === 'tls' ? peek.serverName : '';
+      const chain = selectChain(candidates, tls, sni, HTTP_METHOD.test(buf.subarray(0, 12).toString('latin1')));
+      if (!chain?.tlsServer) {
+        this.dispatch(chain, socket, state);
+        socket.resume();
+        return;
+      }
+      // The socket stays paused: the TLS socket reads the unshifted ClientHello from its buffer.
+      chain.tlsServer.emit('connection', socket);
+    };
+    socket.on('data', onData);
   }
+
+  private dispatch(chain: CompiledChain | undefined, socket: Socket, state: ProxyState): void {
+    dispatch(chain, socket, state);
+  }
+}
+
+/**
+ * Envoy's filter chain match order, after the destination port: server_names (exact, then
+ * the longest wildcard suffix, then chains without server_names), then transport protocol
+ * (a TLS connection prefers chains that terminate TLS), then HTTP for plaintext.
+ */
+function selectChain(candidates: CompiledChain[], tls: boolean, sni: string, http: boolean): CompiledChain | undefined {
+  let byName = sni ? candidates.filter((c) => c.serverNames.includes(sni)) : [];
+  if (!byName.length && sni) {
+    let best = 0;
+    for (const c of candidates) {
+      for (const n of c.serverNames) {
+        if (n.startsWith('*') && sni.endsWith(n.slice(1)) && n.length > best) best = n.length;
+      }
+    }
+    if (best) byName = candidates.filter((c) => c.serverNames.some((n) => n.startsWith('*') && n.length === best && sni.endsWith(n.slice(1))));
+  }
+  if (!byName.length) byName = candidates.filter((c) => c.serverNames.length === 0);
+  const byTransport = byName.filter((c) => (c.tls !== undefined) === tls);
+  const pool = byTransport.length ? byTransport : byName;
+  if (tls) return pool[0];
+  return pool.find((c) => c.httpOnly === http) ?? pool.find((c) => !c.httpOnly);
+}
+
+function dispatch(chain: CompiledChain | undefined, socket: Socket, state: ProxyState): void {
+  if (!chain) {
+    socket.destroy();
+    return;
+  }
+  if (chain.http) chain.http.handle(socket);
+  else if (chain.tcp) handleTcpProxy(chain.tcp, state, socket);
+  else socket.destroy();
+}
+
+/**
+ * A chain with a DownstreamTlsContext gets a tls.Server (never listening) that does the
+ * handshake: a client certificate is requested when one is required or a CA can verify
+ * it; a presented certificate must verify and pass the SAN matchers.
+ */
+function withTlsServer(chain: CompiledChain, state: ProxyState): CompiledChain {
+  const ctx = chain.tls;
+  if (!ctx) return chain;
+  const alpn = chain.http ? ctx.alpn.filter((p) => p !== 'h2') : ctx.alpn; // the HCM speaks HTTP/1.1
+  const server = createTlsServer({
+    ...ctx.options,
+    requestCert: ctx.requireClientCertificate || ctx.verifyChain,
+    rejectUnauthorized: ctx.requireClientCertificate,
+    ...(alpn.length ? { ALPNProtocols: alpn } : {}),
+  });
+  server.on('tlsClientError', (_err, tls: TLSSocket) => tls.destroy());
+  server.on('secureConnection', (tls: TLSSocket) => {
+    tls.on('error', () => tls.destroy());
+    const cert = tls.getPeerCertificate();
+    const presented = Object.keys(cert).length > 0;
+    const rejected = presented && ((ctx.verifyChain && !tls.authorized) || ctx.check?.(cert) !== undefined);
+    if (rejected) return tls.destroy();
+    dispatch(chain, tls, state);
+  });
+  chain.tlsServer = server;
+  return chain;
 }

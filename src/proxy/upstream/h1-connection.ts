@@ -1,7 +1,11 @@
 // One HTTP/1.1 connection to an upstream host: a socket, a response parser, and the
 // callbacks of the request currently on it. Requests are sent one at a time (no
 // pipelining upstream); after a keep-alive response the connection returns to its pool.
+// With a cluster's UpstreamTlsContext the socket is TLS: connected means handshaken and
+// verified, so a verification failure is a connect failure (UF).
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { UpstreamTls } from '../tls/context.js';
 import { H1Parser, type MessageHead, type H1ParseError } from '../http/h1/index.js';
 
 export interface ResponseSink {
@@ -31,14 +35,27 @@ export class UpstreamConnection {
     connectTimeoutMs: number,
     onConnect: (err: Error | undefined) => void,
     private readonly onClose: (c: UpstreamConnection) => void,
+    tls?: UpstreamTls,
   ) {
-    const socket = connect({ host, port, noDelay: true });
+    const socket = tls
+      ? tlsConnect({
+          host,
+          port,
+          secureContext: tls.secureContext,
+          ...(tls.sni ? { servername: tls.sni } : {}),
+          ...(tls.alpn.length ? { ALPNProtocols: tls.alpn.filter((p) => p !== 'h2') } : {}),
+          rejectUnauthorized: tls.verifyChain,
+          // Envoy checks SAN matchers, not the host name; without them any trusted peer is accepted.
+          checkServerIdentity: (_host, cert) => tls.check?.(cert),
+        })
+      : connect({ host, port, noDelay: true });
+    if (tls) socket.setNoDelay(true);
     this.socket = socket;
     let connected = false;
     const timer = setTimeout(() => {
       if (!connected) socket.destroy(new Error(`connect timeout after ${connectTimeoutMs} ms`));
     }, connectTimeoutMs);
-    socket.once('connect', () => {
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
       connected = true;
       clearTimeout(timer);
       onConnect(undefined);

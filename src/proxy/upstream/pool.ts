@@ -4,6 +4,7 @@
 // or overflows (UO).
 import { UpstreamConnection } from './h1-connection.js';
 import type { CircuitBreakers } from '../cluster/circuit-breakers.js';
+import type { UpstreamTls } from '../tls/context.js';
 
 export type AcquireError = { kind: 'overflow' } | { kind: 'connect'; err: Error } | { kind: 'cancelled' };
 
@@ -23,6 +24,8 @@ export class H1Pool {
     private readonly breakers: CircuitBreakers,
     private readonly connectTimeoutMs: number,
     private readonly maxRequestsPerConnection: number,
+    /** The cluster's upstream TLS; connections are plaintext without it. */
+    private readonly tls?: UpstreamTls,
   ) {}
 
   /** Gets a connection for one request. Returns a cancel function (client went away). */
@@ -68,6 +71,7 @@ export class H1Pool {
         if (i >= 0) this.idle.splice(i, 1);
         this.serveWaiter();
       },
+      this.tls,
     );
     this.all.add(c);
   }
