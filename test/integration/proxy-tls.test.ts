@@ -1,6 +1,8 @@
 // TLS in the proxy over real sockets, with certificates made by the openssl CLI: a
 // listener terminating TLS (inline and SDS certificates, picked by SNI) in front of a
 // plain HTTP upstream, and clusters originating TLS (CA and SAN verification, mTLS).
+import { TcpProxySchema } from '../../src/api/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
+import { connect } from 'node:net';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -154,11 +156,18 @@ before(async () => {
       },
     ],
   });
+  // tcp_proxy to a TLS cluster: plaintext in, TLS out.
+  const tcpListener = create(ListenerSchema, {
+    name: 'tcp',
+    address: socketAddress('127.0.0.1', 0),
+    filterChains: [{ filters: [{ name: 'envoy.filters.network.tcp_proxy', configType: { case: 'typedConfig', value: pack(TcpProxySchema, { statPrefix: 'tcp', clusterSpecifier: { case: 'cluster', value: 'tls-ok' } }) } }] }],
+  });
   proxy = new Proxy({ filters: builtinFilters });
   const r = await proxy.apply({
     listeners: new Map([
       ['tls', tlsListener],
       ['plain', plainListener],
+      ['tcp', tcpListener],
     ]),
     routes: new Map(),
     clusters: new Map(
@@ -287,6 +296,22 @@ test('mTLS: the cluster presents its client certificate to an upstream that requ
   assert.deepEqual(JSON.parse(r.body), { name: 'mtls', url: '/mtls', client: `URI:${SPIFFE}/client` });
   const none = await get('/mtls-nocert');
   assert.equal(none.status, 503);
+});
+
+test('tcp_proxy to a cluster with upstream TLS originates TLS (never plaintext)', async () => {
+  const port = proxy.boundPort('tcp')!;
+  const reply = await new Promise<string>((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    let data = '';
+    sock.on('data', (d) => (data += d.toString()));
+    sock.on('close', () => resolve(data));
+    sock.on('error', reject);
+    sock.write('GET /over-tcp HTTP/1.1\r\nHost: upstream.test\r\nConnection: close\r\n\r\n');
+    setTimeout(() => sock.destroy(), 3000);
+  });
+  assert.match(reply, /^HTTP\/1\.1 200/);
+  assert.match(reply, /"name":"https"/);
+  assert.match(reply, /"url":"\/over-tcp"/);
 });
 
 test('upstream TLS config errors name the field; a missing SDS secret is reported', () => {

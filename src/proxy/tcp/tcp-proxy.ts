@@ -1,6 +1,7 @@
 // tcp_proxy: a downstream connection piped to one upstream host of a cluster (or weighted
 // clusters); either side closing or failing ends both.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { TcpProxy } from '../../api/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
 import type { ProxyState } from '../http/connection-manager.js';
 
@@ -25,9 +26,21 @@ export function handleTcpProxy(cfg: TcpProxy, state: ProxyState, socket: Socket,
     socket.destroy();
     return;
   }
-  const upstream = connect({ host: host.address, port: host.port, noDelay: true });
+  // A cluster with upstream TLS gets TLS here too (never plaintext where TLS is configured).
+  const tls = cluster.tls;
+  const upstream = tls
+    ? tlsConnect({
+        host: host.address,
+        port: host.port,
+        secureContext: tls.secureContext,
+        ...(tls.sni ? { servername: tls.sni } : {}),
+        ...(tls.alpn.length ? { ALPNProtocols: tls.alpn } : {}),
+        rejectUnauthorized: tls.verifyChain,
+        checkServerIdentity: (_host, cert) => tls.check?.(cert),
+      })
+    : connect({ host: host.address, port: host.port, noDelay: true });
   const timer = setTimeout(() => upstream.destroy(), cluster.connectTimeoutMs);
-  upstream.once('connect', () => clearTimeout(timer));
+  upstream.once(tls ? 'secureConnect' : 'connect', () => clearTimeout(timer));
   if (head?.length) upstream.write(head);
   socket.pipe(upstream);
   upstream.pipe(socket);
