@@ -30,3 +30,4 @@ const r = await proxy.apply({
 });
 if (!r.ok) throw new Error(r.errors.join('\n'));
 console.log(`proxy listening on 127.0.0.1:${proxy.boundPort('l')} → 127.0.0.1:${upstream}`);
+process.on('SIGTERM', () => process.exit(0));

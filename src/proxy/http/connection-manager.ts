@@ -67,6 +67,10 @@ export interface HcmConfig {
   upgradeTypes?: readonly string[];
 }
 
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
+
 /** Route-level typed_per_filter_config, compiled once per route object. */
 const routeFilterConfigs = new WeakMap<object, Map<string, unknown>>();
 
@@ -112,6 +116,9 @@ export class HttpConnectionManager {
   ) {
     this.stats = httpConnManagerStats(state.stats, config.statPrefix);
   }
+
+  /** The proxy state this manager looks routes and clusters up in (the HTTP/2 manager shares it). */
+  get proxyState(): ProxyState { return this.state; }
 
   handle(socket: Socket): void {
     new DownstreamConnection(socket, this.config, this.state, this.stats);
@@ -383,6 +390,9 @@ class DownstreamConnection {
         this.closeAfter = framing.kind === 'close' || !s.head.keepAlive || this.state.draining || s.head.upgrade;
         const out = applyFraming(rhm.toFlat(), framing.kind === 'buffer' ? { kind: 'chunked' } : framing);
         if (this.closeAfter && framing.kind !== 'close') out.push('connection', 'close');
+        // Head, body and end usually arrive in one upstream read: cork so they leave in one write.
+        this.socket.cork();
+        process.nextTick(uncork, this.socket);
         this.socket.write(serializeResponseHead(rh.statusCode, rh.reason, out, s.head.versionMinor));
       },
       onBody: (chunk) => {
@@ -486,8 +496,8 @@ class DownstreamConnection {
     if (s.head.method !== 'HEAD' || body.length) out.push('content-length', String(body.length));
     const closeNow = close || !s.head.keepAlive || this.state.draining;
     if (closeNow) out.push('connection', 'close');
-    this.socket.write(serializeResponseHead(status, '', out, s.head.versionMinor ?? 1));
-    if (body.length && s.head.method !== 'HEAD') this.socket.write(body);
+    const headBuf = serializeResponseHead(status, '', out, s.head.versionMinor ?? 1);
+    this.socket.write(body.length && s.head.method !== 'HEAD' ? Buffer.concat([headBuf, body]) : headBuf);
     this.complete(s, closeNow);
   }
 

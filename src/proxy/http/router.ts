@@ -203,6 +203,8 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
   function send(c: UpstreamConnection, hostKey: string): void {
     const headers = req.bodyLength > 0 || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH' ? [...req.headers, 'content-length', String(req.bodyLength)] : req.headers;
     let discarding = false;
+    // Head and buffered body leave in one write.
+    if (req.body.length) c.socket.cork();
     c.send(req.method, serializeRequestHead(req.method, req.path, headers), {
       onHead(head) {
         if (done) return;
@@ -246,7 +248,10 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
         fail(upstreamReset(cluster.name, hostKey));
       },
     });
-    for (const b of req.body) c.write(b);
+    if (req.body.length) {
+      for (const b of req.body) c.write(b);
+      process.nextTick(() => c.socket.uncork());
+    }
   }
 
   attempt();
