@@ -17,6 +17,7 @@ import { FileAccessLogSchema } from '../../api/gen/envoy/extensions/access_logge
 import { HttpConnectionManager as Hcm, type CompiledFilter, type ProxyState } from '../http/connection-manager.js';
 import { RouteTable } from '../route/route-table.js';
 import { handleTcpProxy } from '../tcp/tcp-proxy.js';
+import { handleHttpConnection } from '../http/h2/preface.js';
 import { fail, ok, type Result } from '../../shared/result.js';
 import type { HttpFilterFactory } from '../http/filter.js';
 
@@ -223,7 +224,7 @@ function dispatch(chain: CompiledChain | undefined, socket: Socket, state: Proxy
     socket.destroy();
     return;
   }
-  if (chain.http) chain.http.handle(socket);
+  if (chain.http) handleHttpConnection(chain.http, socket); // HTTP/1.1, or HTTP/2 by its preface
   else if (chain.tcp) handleTcpProxy(chain.tcp, state, socket);
   else socket.destroy();
 }
