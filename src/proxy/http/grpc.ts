@@ -7,6 +7,7 @@ import type { MessageHead } from './h1/index.js';
 export const GrpcStatus = {
   UNKNOWN: 2,
   PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,

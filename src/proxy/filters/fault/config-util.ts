@@ -86,34 +86,6 @@ export function parseUnsigned(value: string | undefined, max = Number.MAX_SAFE_I
   return n <= max ? n : undefined;
 }
 
-/** gRPC status codes used here (grpc/status.h). */
-export const GrpcStatus = {
-  UNKNOWN: 2,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  UNAUTHENTICATED: 16,
-} as const;
-
-/** The gRPC status a locally answered gRPC request gets for an HTTP status (gRPC's HTTP-to-gRPC mapping, as Envoy applies it). */
-export function httpToGrpcStatus(status: number): number {
-  switch (status) {
-    case 400:
-      return GrpcStatus.INTERNAL;
-    case 401:
-      return GrpcStatus.UNAUTHENTICATED;
-    case 403:
-      return GrpcStatus.PERMISSION_DENIED;
-    case 404:
-      return GrpcStatus.UNIMPLEMENTED;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return GrpcStatus.UNAVAILABLE;
-    default:
-      return GrpcStatus.UNKNOWN;
-  }
-}
+// gRPC status codes and the HTTP → gRPC mapping live with the connection manager's gRPC
+// support; re-exported for the filters.
+export { GrpcStatus, httpToGrpcStatus } from '../../http/grpc.js';
