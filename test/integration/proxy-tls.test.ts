@@ -3,6 +3,7 @@
 // plain HTTP upstream, and clusters originating TLS (CA and SAN verification, mTLS).
 import { TcpProxySchema } from '../../src/api/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
 import { connect } from 'node:net';
+import { connect as connectH2 } from 'node:http2';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -121,7 +122,7 @@ before(async () => {
     name: 'tls',
     address: socketAddress('127.0.0.1', 0),
     filterChains: [
-      { name: 'a', filterChainMatch: { serverNames: ['a.test'] }, transportSocket: downstream({ tlsCertificates: [certOf('a')] }), filters: hcm([toCluster('/', 'plain')]) },
+      { name: 'a', filterChainMatch: { serverNames: ['a.test'] }, transportSocket: downstream({ tlsCertificates: [certOf('a')], alpnProtocols: ['h2', 'http/1.1'] }), filters: hcm([toCluster('/', 'plain')]) },
       // b's certificate comes from SDS.
       // mTLS: a client certificate from the CA with the client's SPIFFE id is required.
       {
@@ -235,6 +236,27 @@ test('a listener terminates TLS with an inline certificate in front of a plain u
   assert.equal(r.status, 200);
   assert.deepEqual(JSON.parse(r.body), { name: 'plain', url: '/hello', client: null });
   assert.match(r.served!, /DNS:a\.test/);
+});
+
+test('ALPN h2 on a TLS listener is served by the HTTP/2 connection manager', async () => {
+  const session = connectH2(`https://127.0.0.1:${tlsPort}`, { ca: pem['ca.pem'], servername: 'a.test' });
+  try {
+    const { status, body, alpn } = await new Promise<{ status: number; body: string; alpn: string | undefined }>((resolve, reject) => {
+      const req = session.request({ ':path': '/over-h2', ':authority': 'a.test' });
+      let body = '';
+      let status = 0;
+      req.on('response', (h) => (status = Number(h[':status'])));
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => resolve({ status, body, alpn: session.alpnProtocol }));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(alpn, 'h2');
+    assert.equal(status, 200);
+    assert.deepEqual(JSON.parse(body), { name: 'plain', url: '/over-h2', client: null });
+  } finally {
+    session.close();
+  }
 });
 
 test('SNI picks the filter chain and its certificate (exact and wildcard server_names; SDS secret)', async () => {

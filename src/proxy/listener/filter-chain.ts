@@ -237,7 +237,7 @@ function dispatch(chain: CompiledChain | undefined, socket: Socket, state: Proxy
 function withTlsServer(chain: CompiledChain, state: ProxyState): CompiledChain {
   const ctx = chain.tls;
   if (!ctx) return chain;
-  const alpn = chain.http ? ctx.alpn.filter((p) => p !== 'h2') : ctx.alpn; // the HCM speaks HTTP/1.1
+  const alpn = ctx.alpn; // HTTP chains serve h2 (HTTP/2 manager) and http/1.1
   const server = createTlsServer({
     ...ctx.options,
     requestCert: ctx.requireClientCertificate || ctx.verifyChain,
