@@ -4,26 +4,20 @@
 // are streamed back with correct framing. Locally generated errors carry the response
 // flag (x-rig-response-flags) and a body that says why.
 import type { Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
-import type { Route, VirtualHost } from '../../api/gen/envoy/config/route/v3/route_components_pb.js';
-import { durationMs } from '../../api/envoy/build.js';
 import { H1Parser, removeHopByHop, forwardFraming, applyFraming, serializeResponseHead, encodeChunk, lastChunk, type MessageHead, type H1ParseError } from './h1/index.js';
 import { HeaderMap } from './headers.js';
-import type { HttpFilterFactory, HttpRequestView, HttpStreamFilter, LocalReply, ResponseFlag, StreamInfo } from './filter.js';
-import { noCluster, noRoute, localReply } from './local-reply.js';
-import { routeToCluster, type ResponseHandler, type UpstreamRequest } from './router.js';
+import type { HttpFilterFactory, HttpRequestView, HttpStreamFilter, LocalReply, ResponseFlag } from './filter.js';
+import { noRoute, localReply } from './local-reply.js';
+import { routeToCluster, type ResponseHandler } from './router.js';
 import { encodeGrpcMessage, httpToGrpcStatus, isGrpcHead } from './grpc.js';
-import { computeHash, type HashRequest } from '../balance/hash-policy.js';
 import { mirrorRequest } from './mirror.js';
+import { applyResponseHeaderOps, decideRoute, prepareForwarding, runRequestFilters, streamInfo, writeAccessLog } from './request-pipeline.js';
 import { splice, upgradeAllowed, upgradeToCluster } from './upgrade.js';
 import type { RouteTable } from '../route/route-table.js';
 import type { ClusterRuntime } from '../cluster/cluster.js';
 import type { Clock, Random } from '../../shared/clock.js';
 import { httpConnManagerStats, type HttpConnManagerStats, type StatsStore } from '../stats/index.js';
-import { logger } from '../../shared/log.js';
 
-const log = logger('hcm');
 const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
 const FLAGS_HEADER = 'x-rig-response-flags';
 const EMPTY = Buffer.alloc(0);
@@ -71,25 +65,6 @@ function uncork(socket: Socket): void {
   socket.uncork();
 }
 
-/** Route-level typed_per_filter_config, compiled once per route object. */
-const routeFilterConfigs = new WeakMap<object, Map<string, unknown>>();
-
-function perFilter(route: Route, vh: VirtualHost, filter: CompiledFilter): unknown {
-  for (const owner of [route, vh] as const) {
-    const any = owner.typedPerFilterConfig[filter.name];
-    if (!any || !filter.factory.compileRoute) continue;
-    let m = routeFilterConfigs.get(owner);
-    if (!m) routeFilterConfigs.set(owner, (m = new Map()));
-    if (!m.has(filter.name)) {
-      const r = filter.factory.compileRoute(any);
-      m.set(filter.name, r.ok ? r.value : undefined);
-      if (!r.ok) log.warn('invalid per-route filter config ignored', { filter: filter.name, errors: r.errors.join('; ') });
-    }
-    const v = m.get(filter.name);
-    if (v !== undefined) return v;
-  }
-  return undefined;
-}
 
 interface Stream {
   head: MessageHead;
@@ -260,13 +235,7 @@ class DownstreamConnection {
     }
     const headers = HeaderMap.fromFlat(removeHopByHop(head.headers, head.known.connection));
     headers.remove('content-length');
-    headers.set('host', authority);
-    if (this.cfg.generateRequestId && !headers.has('x-request-id')) headers.set('x-request-id', randomUUID());
-    if (this.cfg.edge) {
-      const xff = headers.get('x-forwarded-for', true);
-      headers.set('x-forwarded-for', xff ? `${xff}, ${this.peer}` : this.peer);
-      headers.set('x-forwarded-proto', 'http');
-    } else if (!headers.has('x-forwarded-proto')) headers.set('x-forwarded-proto', 'http');
+    prepareForwarding(headers, { authority, peer: this.peer, scheme: 'http', edge: this.cfg.edge, generateRequestId: this.cfg.generateRequestId });
     const ct = headers.get('content-type') ?? '';
     const req: HttpRequestView = { method: head.method, path, authority, scheme: 'http', headers, downstreamAddress: this.peer, grpc: ct.startsWith('application/grpc') };
 
@@ -284,107 +253,24 @@ class DownstreamConnection {
       return this.sendLocal(s, localReply(403, undefined, `upgrade to ${upgradeType} is not allowed here`), true);
     }
 
-    const filters: { f: HttpStreamFilter; c: CompiledFilter }[] = [];
-    const info: StreamInfo = {
-      flags: s.flags,
-      perFilterConfig: <T>(name: string) => {
-        const c = this.cfg.filters.find((x) => x.name === name);
-        return c ? (perFilter(route, virtualHost, c) as T | undefined) : undefined;
-      },
-      clock: this.state.clock,
-      random: this.state.random,
-    };
-    for (const c of this.cfg.filters) {
-      const f = c.factory.create(c.config);
-      filters.push({ f, c });
-      if (!f.onRequest) continue;
-      let reply = f.onRequest(req, info);
-      if (reply instanceof Promise) reply = await reply;
-      if (this.closed) return;
-      if (reply) return this.sendLocal(s, reply, false, filters);
-    }
+    const info = streamInfo(this.cfg.filters, route, virtualHost, s.flags, this.state);
+    let ran = runRequestFilters(this.cfg.filters, req, info, () => this.closed);
+    if (ran instanceof Promise) ran = await ran;
+    if (ran.gone) return;
+    const filters = ran.filters;
+    if (ran.reply) return this.sendLocal(s, ran.reply, false, filters);
 
-    const action = route.action;
-    if (action.case === 'directResponse') {
-      const body = action.value.body?.specifier;
-      const text = body?.case === 'inlineString' ? body.value : body?.case === 'inlineBytes' ? Buffer.from(body.value).toString() : '';
-      this.stats.rq_direct_response.inc();
-      return this.sendLocal(s, { status: action.value.status, body: text }, false, filters);
-    }
-    if (action.case === 'redirect') {
-      const r = action.value;
-      const scheme = r.schemeRewriteSpecifier.case === 'schemeRedirect' ? r.schemeRewriteSpecifier.value : r.schemeRewriteSpecifier.case === 'httpsRedirect' && r.schemeRewriteSpecifier.value ? 'https' : 'http';
-      let host = r.hostRedirect || authority;
-      if (r.portRedirect) host = `${host.split(':')[0]}:${r.portRedirect}`;
-      else if (scheme === 'https' && r.schemeRewriteSpecifier.case) host = host.split(':')[0]!;
-      const target = r.pathRewriteSpecifier.case === 'pathRedirect' ? r.pathRewriteSpecifier.value : r.pathRewriteSpecifier.case === 'prefixRewrite' && route.match?.pathSpecifier.case === 'prefix' ? r.pathRewriteSpecifier.value + path.slice(route.match.pathSpecifier.value.length) : path;
-      const code = [301, 301, 302, 303, 307, 308][r.responseCode] ?? 301;
-      this.stats.rq_redirect.inc();
-      return this.sendLocal(s, { status: code, headers: [['location', `${scheme}://${host}${target}`]] }, false, filters);
-    }
-    if (action.case !== 'route') {
-      this.stats.no_route.inc();
-      return this.sendLocal(s, noRoute(authority, path), false, filters);
-    }
-    const ra = action.value;
-    let clusterName = '';
-    const spec = ra.clusterSpecifier;
-    if (spec.case === 'cluster') clusterName = spec.value;
-    else if (spec.case === 'clusterHeader') clusterName = headers.get(spec.value) ?? '';
-    else if (spec.case === 'weightedClusters') {
-      const total = spec.value.clusters.reduce((a, c) => a + (c.weight ?? 0), 0);
-      let x = this.state.random.next() * total;
-      for (const c of spec.value.clusters) {
-        x -= c.weight ?? 0;
-        if (x < 0) {
-          clusterName = c.name;
-          for (const hv of c.requestHeadersToAdd) if (hv.header) headers.set(hv.header.key, hv.header.value);
-          break;
-        }
-      }
-    }
-    s.upstreamCluster = clusterName;
-    const cluster = this.state.cluster(clusterName);
-    if (!cluster) {
-      this.stats.no_cluster.inc();
-      return this.sendLocal(s, noCluster(clusterName), false, filters);
-    }
-
-    // hash_policy (ring hash / maglev): computed on the request as the filters left it.
-    const hash = ra.hashPolicy.length > 0 ? computeHash(ra.hashPolicy, this.hashRequest(headers, authority, path, head.method)) : undefined;
-
-    // Rewrites and header operations (route config → virtual host → route, the route wins).
-    let upstreamPath = path;
-    if (ra.prefixRewrite && route.match?.pathSpecifier.case === 'prefix') upstreamPath = ra.prefixRewrite + path.slice(route.match.pathSpecifier.value.length);
-    else if (ra.regexRewrite?.pattern) {
-      const q = path.indexOf('?');
-      const p = q < 0 ? path : path.slice(0, q);
-      upstreamPath = p.replace(new RegExp(ra.regexRewrite.pattern.regex, 'g'), ra.regexRewrite.substitution.replace(/\\(\d)/g, '$$$1')) + (q < 0 ? '' : path.slice(q));
-    }
-    if (ra.hostRewriteSpecifier.case === 'hostRewriteLiteral') headers.set('host', ra.hostRewriteSpecifier.value);
-    for (const owner of [virtualHost, route]) {
-      for (const n of owner.requestHeadersToRemove) headers.remove(n);
-      for (const hv of owner.requestHeadersToAdd) if (hv.header) (hv.appendAction === 0 && hv.append !== false ? headers.add.bind(headers) : headers.set.bind(headers))(hv.header.key, hv.header.value);
-    }
-
-    let originalDst: UpstreamRequest['originalDst'];
-    if (cluster.originalDst) {
-      const h = headers.get('host') ?? authority;
-      const colon = h.lastIndexOf(':');
-      originalDst = colon > 0 && !h.endsWith(']') ? { address: h.slice(0, colon), port: Number(h.slice(colon + 1)) || 80 } : { address: h, port: 80 };
-    }
-    const upstream: UpstreamRequest = { method: head.method, path: upstreamPath, headers: headers.toFlat(), body: s.body, bodyLength: s.bodyLength, ...(originalDst ? { originalDst } : {}) };
-    const timeoutMs = ra.timeout ? (durationMs(ra.timeout) ?? 15_000) : 15_000;
+    const d = decideRoute(route, virtualHost, { method: head.method, path, authority, peer: this.peer, body: s.body, bodyLength: s.bodyLength }, headers, this.state, this.stats);
+    if (d.clusterName !== undefined) s.upstreamCluster = d.clusterName;
+    if (d.kind === 'local') return this.sendLocal(s, d.reply, false, filters);
+    const { cluster, upstream, timeoutMs, hash } = d;
     const handler: ResponseHandler = {
       onHead: (rh) => {
         s.status = rh.statusCode;
         const rhm = HeaderMap.fromFlat(removeHopByHop(rh.headers, rh.known.connection));
         rhm.remove('content-length');
-        for (const owner of [virtualHost, route]) {
-          for (const n of owner.responseHeadersToRemove) rhm.remove(n);
-          for (const hv of owner.responseHeadersToAdd) if (hv.header) rhm.set(hv.header.key, hv.header.value);
-        }
-        for (const { f } of filters) f.onResponse?.(rh.statusCode, rhm, req, info);
+        applyResponseHeaderOps(rhm, virtualHost, route);
+        for (const f of filters) f.onResponse?.(rh.statusCode, rhm, req, info);
         const framing = s.head.method === 'HEAD' ? { kind: 'none' as const } : forwardFraming(rh, s.head.versionMinor);
         this.chunked = framing.kind === 'chunked';
         this.closeAfter = framing.kind === 'close' || !s.head.keepAlive || this.state.draining || s.head.upgrade;
@@ -419,9 +305,9 @@ class DownstreamConnection {
       s.abort = upgradeToCluster(cluster, upstream, { timeoutMs, clock: this.state.clock, hash }, { ...handler, onUpgraded: (up, rh, rest) => this.startTunnel(s, up, rh, rest) });
       return;
     }
-    s.abort = routeToCluster(cluster, upstream, { timeoutMs, retryPolicy: ra.retryPolicy ?? virtualHost.retryPolicy, random: this.state.random, clock: this.state.clock, hash }, handler);
+    s.abort = routeToCluster(cluster, upstream, { timeoutMs, retryPolicy: d.retryPolicy, random: this.state.random, clock: this.state.clock, hash }, handler);
     // Shadows go after the main request is on its way, and are never waited for.
-    if (ra.requestMirrorPolicies.length > 0) mirrorRequest(ra.requestMirrorPolicies, upstream, (n) => headers.get(n), timeoutMs, this.state);
+    if (d.mirrors.length > 0) mirrorRequest(d.mirrors, upstream, (n) => headers.get(n), timeoutMs, this.state);
   }
 
   /** The upstream switched protocols: forward its 101 and splice the sockets; HTTP is over here. */
@@ -453,28 +339,11 @@ class DownstreamConnection {
   }
 
   /** What hash policies read (only built for routes that have a hash_policy). */
-  private hashRequest(headers: HeaderMap, authority: string, path: string, method: string): HashRequest {
-    return {
-      header: (n) => {
-        if (n === ':authority') return authority;
-        if (n === ':path') return path;
-        if (n === ':method') return method;
-        const all = headers.getAll(n);
-        return all.length === 0 ? undefined : all.length === 1 ? all[0] : all;
-      },
-      query: (n) => {
-        const q = path.indexOf('?');
-        return q < 0 ? undefined : (new URLSearchParams(path.slice(q + 1)).get(n) ?? undefined);
-      },
-      sourceIp: this.peer,
-    };
-  }
-
   private chunked = false;
   private closeAfter = false;
   private trailers: string[] | undefined;
 
-  private sendLocal(s: Stream, reply: LocalReply, close = false, filters: { f: HttpStreamFilter }[] = []): void {
+  private sendLocal(s: Stream, reply: LocalReply, close = false, filters: HttpStreamFilter[] = []): void {
     if (s.responded || this.closed) return;
     if (reply.flag) s.flags.add(reply.flag);
     // A gRPC client gets a trailers-only answer: 200 with grpc-status / grpc-message, no body.
@@ -491,7 +360,7 @@ class DownstreamConnection {
     } else if (body.length) h.set('content-type', 'text/plain');
     if (s.flags.size) h.set(FLAGS_HEADER, [...s.flags].join(','));
     const req = { method: s.head.method, path: s.head.target, authority: s.head.known?.host ?? '', scheme: 'http' as const, headers: new HeaderMap(), downstreamAddress: this.peer, grpc };
-    for (const { f } of filters) f.onResponse?.(status, h, req, { flags: s.flags, perFilterConfig: () => undefined, clock: this.state.clock, random: this.state.random });
+    for (const f of filters) f.onResponse?.(status, h, req, { flags: s.flags, perFilterConfig: () => undefined, clock: this.state.clock, random: this.state.random });
     const out = h.toFlat();
     if (s.head.method !== 'HEAD' || body.length) out.push('content-length', String(body.length));
     const closeNow = close || !s.head.keepAlive || this.state.draining;
@@ -524,15 +393,7 @@ class DownstreamConnection {
   }
 
   private accessLog(s: Stream): void {
-    const path = this.cfg.accessLogPath;
-    if (!path) return;
-    const flags = s.flags.size ? [...s.flags].join(',') : '-';
-    const line = `[${new Date(s.started).toISOString()}] "${s.head.method} ${s.head.target} HTTP/1.${s.head.versionMinor}" ${s.status} ${flags} ${s.bodyLength} ${Date.now() - s.started} "${s.upstreamCluster}" "${this.peer}"\n`;
-    try {
-      if (path === '/dev/stdout') process.stdout.write(line);
-      else appendFileSync(path, line);
-    } catch (err) {
-      log.warn('access log write failed', { path, err });
-    }
+    writeAccessLog(this.cfg.accessLogPath, { started: s.started, method: s.head.method, target: s.head.target, protocol: `HTTP/1.${s.head.versionMinor}`, status: s.status, flags: s.flags, bytes: s.bodyLength, cluster: s.upstreamCluster, peer: this.peer });
   }
+
 }

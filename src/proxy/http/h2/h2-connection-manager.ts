@@ -5,20 +5,16 @@
 // and sent upstream over HTTP/1.1 by the router. The response is mapped back onto the
 // stream: status, headers without hop-by-hop fields, body and trailers.
 import type { Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
 import { constants, createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import type { Route, VirtualHost } from '../../../api/gen/envoy/config/route/v3/route_components_pb.js';
-import { durationMs } from '../../../api/envoy/build.js';
 import { removeHopByHop } from '../h1/index.js';
 import { HeaderMap } from '../headers.js';
 import type { HttpRequestView, HttpStreamFilter, LocalReply, ResponseFlag, StreamInfo } from '../filter.js';
-import { localReply, noCluster, noRoute } from '../local-reply.js';
-import { routeToCluster, type ResponseHandler, type UpstreamRequest } from '../router.js';
+import { localReply, noRoute } from '../local-reply.js';
+import { routeToCluster, type ResponseHandler } from '../router.js';
 import { encodeGrpcMessage, httpToGrpcStatus } from '../grpc.js';
-import { computeHash, type HashRequest } from '../../balance/hash-policy.js';
 import { mirrorRequest } from '../mirror.js';
-import { idleSockets, type CompiledFilter, type HcmConfig, type ProxyState } from '../connection-manager.js';
+import { applyResponseHeaderOps, decideRoute, prepareForwarding, runRequestFilters, streamInfo, writeAccessLog } from '../request-pipeline.js';
+import { idleSockets, type HcmConfig, type ProxyState } from '../connection-manager.js';
 import type { HttpConnManagerStats } from '../../stats/index.js';
 import { logger } from '../../../shared/log.js';
 import { requestHead, toH2Headers } from './h2-headers.js';
@@ -30,27 +26,7 @@ export const MAX_CONCURRENT_STREAMS = 100;
 export const MAX_HEADER_LIST_SIZE = 60 * 1024;
 const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
 const FLAGS_HEADER = 'x-rig-response-flags';
-const DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
 
-/** Route-level typed_per_filter_config, compiled once per route object (as the HTTP/1.1 manager does). */
-const routeFilterConfigs = new WeakMap<object, Map<string, unknown>>();
-
-function perFilter(route: Route, vh: VirtualHost, filter: CompiledFilter): unknown {
-  for (const owner of [route, vh] as const) {
-    const any = owner.typedPerFilterConfig[filter.name];
-    if (!any || !filter.factory.compileRoute) continue;
-    let m = routeFilterConfigs.get(owner);
-    if (!m) routeFilterConfigs.set(owner, (m = new Map()));
-    if (!m.has(filter.name)) {
-      const r = filter.factory.compileRoute(any);
-      m.set(filter.name, r.ok ? r.value : undefined);
-      if (!r.ok) log.warn('invalid per-route filter config ignored', { filter: filter.name, errors: r.errors.join('; ') });
-    }
-    const v = m.get(filter.name);
-    if (v !== undefined) return v;
-  }
-  return undefined;
-}
 
 interface H2Stream {
   stream: ServerHttp2Stream;
@@ -177,13 +153,7 @@ export class H2ConnectionManager {
     const { method, authority, headers } = req;
     const path = req.path;
     if (method === 'CONNECT' || !path) return this.sendLocal(s, localReply(403, undefined, 'CONNECT is not allowed here'));
-    headers.set('host', authority);
-    if (this.cfg.generateRequestId && !headers.has('x-request-id')) headers.set('x-request-id', randomUUID());
-    if (this.cfg.edge) {
-      const xff = headers.get('x-forwarded-for', true);
-      headers.set('x-forwarded-for', xff ? `${xff}, ${req.downstreamAddress}` : req.downstreamAddress);
-      headers.set('x-forwarded-proto', req.scheme);
-    } else if (!headers.has('x-forwarded-proto')) headers.set('x-forwarded-proto', req.scheme);
+    prepareForwarding(headers, { authority, peer: req.downstreamAddress, scheme: req.scheme, edge: this.cfg.edge, generateRequestId: this.cfg.generateRequestId });
 
     const table = this.cfg.inlineRoutes ?? (this.cfg.routeName ? this.state.routeTable(this.cfg.routeName) : undefined);
     const match = table?.match({ authority, path, method, header: (n) => (n === ':authority' ? authority : n === ':path' ? path : n === ':method' ? method : headers.get(n, true)) });
@@ -192,104 +162,25 @@ export class H2ConnectionManager {
       return this.sendLocal(s, noRoute(authority, path));
     }
     const { route, virtualHost } = match;
-    const filters: HttpStreamFilter[] = [];
-    const info: StreamInfo = {
-      flags: s.flags,
-      perFilterConfig: <T>(name: string) => {
-        const c = this.cfg.filters.find((x) => x.name === name);
-        return c ? (perFilter(route, virtualHost, c) as T | undefined) : undefined;
-      },
-      clock: this.state.clock,
-      random: this.state.random,
-    };
-    for (const c of this.cfg.filters) {
-      const f = c.factory.create(c.config);
-      filters.push(f);
-      if (!f.onRequest) continue;
-      let reply = f.onRequest(req, info);
-      if (reply instanceof Promise) reply = await reply;
-      if (s.responded) return;
-      if (reply) return this.sendLocal(s, reply, filters, info);
-    }
+    const info = streamInfo(this.cfg.filters, route, virtualHost, s.flags, this.state);
+    let ran = runRequestFilters(this.cfg.filters, req, info, () => s.responded);
+    if (ran instanceof Promise) ran = await ran;
+    if (ran.gone) return;
+    const filters = ran.filters;
+    if (ran.reply) return this.sendLocal(s, ran.reply, filters, info);
 
-    const action = route.action;
-    if (action.case === 'directResponse') {
-      const body = action.value.body?.specifier;
-      const text = body?.case === 'inlineString' ? body.value : body?.case === 'inlineBytes' ? Buffer.from(body.value).toString() : '';
-      this.stats.rq_direct_response.inc();
-      return this.sendLocal(s, { status: action.value.status, body: text }, filters, info);
-    }
-    if (action.case === 'redirect') {
-      const r = action.value;
-      const scheme = r.schemeRewriteSpecifier.case === 'schemeRedirect' ? r.schemeRewriteSpecifier.value : r.schemeRewriteSpecifier.case === 'httpsRedirect' && r.schemeRewriteSpecifier.value ? 'https' : 'http';
-      let host = r.hostRedirect || authority;
-      if (r.portRedirect) host = `${host.split(':')[0]}:${r.portRedirect}`;
-      else if (scheme === 'https' && r.schemeRewriteSpecifier.case) host = host.split(':')[0]!;
-      const target = r.pathRewriteSpecifier.case === 'pathRedirect' ? r.pathRewriteSpecifier.value : r.pathRewriteSpecifier.case === 'prefixRewrite' && route.match?.pathSpecifier.case === 'prefix' ? r.pathRewriteSpecifier.value + path.slice(route.match.pathSpecifier.value.length) : path;
-      const code = [301, 301, 302, 303, 307, 308][r.responseCode] ?? 301;
-      this.stats.rq_redirect.inc();
-      return this.sendLocal(s, { status: code, headers: [['location', `${scheme}://${host}${target}`]] }, filters, info);
-    }
-    if (action.case !== 'route') {
-      this.stats.no_route.inc();
-      return this.sendLocal(s, noRoute(authority, path), filters, info);
-    }
-    const ra = action.value;
-    let clusterName = '';
-    const spec = ra.clusterSpecifier;
-    if (spec.case === 'cluster') clusterName = spec.value;
-    else if (spec.case === 'clusterHeader') clusterName = headers.get(spec.value) ?? '';
-    else if (spec.case === 'weightedClusters') {
-      const total = spec.value.clusters.reduce((a, c) => a + (c.weight ?? 0), 0);
-      let x = this.state.random.next() * total;
-      for (const c of spec.value.clusters) {
-        x -= c.weight ?? 0;
-        if (x < 0) {
-          clusterName = c.name;
-          for (const hv of c.requestHeadersToAdd) if (hv.header) headers.set(hv.header.key, hv.header.value);
-          break;
-        }
-      }
-    }
-    s.upstreamCluster = clusterName;
-    const cluster = this.state.cluster(clusterName);
-    if (!cluster) {
-      this.stats.no_cluster.inc();
-      return this.sendLocal(s, noCluster(clusterName), filters, info);
-    }
-    const hash = ra.hashPolicy.length > 0 ? computeHash(ra.hashPolicy, hashRequest(headers, authority, path, method, req.downstreamAddress)) : undefined;
-
-    let upstreamPath = path;
-    if (ra.prefixRewrite && route.match?.pathSpecifier.case === 'prefix') upstreamPath = ra.prefixRewrite + path.slice(route.match.pathSpecifier.value.length);
-    else if (ra.regexRewrite?.pattern) {
-      const q = path.indexOf('?');
-      const p = q < 0 ? path : path.slice(0, q);
-      upstreamPath = p.replace(new RegExp(ra.regexRewrite.pattern.regex, 'g'), ra.regexRewrite.substitution.replace(/\\(\d)/g, '$$$1')) + (q < 0 ? '' : path.slice(q));
-    }
-    if (ra.hostRewriteSpecifier.case === 'hostRewriteLiteral') headers.set('host', ra.hostRewriteSpecifier.value);
-    for (const owner of [virtualHost, route]) {
-      for (const n of owner.requestHeadersToRemove) headers.remove(n);
-      for (const hv of owner.requestHeadersToAdd) if (hv.header) (hv.appendAction === 0 && hv.append !== false ? headers.add.bind(headers) : headers.set.bind(headers))(hv.header.key, hv.header.value);
-    }
-    let originalDst: UpstreamRequest['originalDst'];
-    if (cluster.originalDst) {
-      const h = headers.get('host') ?? authority;
-      const colon = h.lastIndexOf(':');
-      originalDst = colon > 0 && !h.endsWith(']') ? { address: h.slice(0, colon), port: Number(h.slice(colon + 1)) || 80 } : { address: h, port: 80 };
-    }
     headers.remove('content-length'); // the router frames the buffered body
-    const upstream: UpstreamRequest = { method, path: upstreamPath, headers: headers.toFlat(), body: s.body, bodyLength: s.bodyLength, ...(originalDst ? { originalDst } : {}) };
-    const timeoutMs = ra.timeout ? (durationMs(ra.timeout) ?? DEFAULT_ROUTE_TIMEOUT_MS) : DEFAULT_ROUTE_TIMEOUT_MS;
+    const d = decideRoute(route, virtualHost, { method, path, authority, peer: req.downstreamAddress, body: s.body, bodyLength: s.bodyLength }, headers, this.state, this.stats);
+    if (d.clusterName !== undefined) s.upstreamCluster = d.clusterName;
+    if (d.kind === 'local') return this.sendLocal(s, d.reply, filters, info);
+    const { cluster, upstream, timeoutMs, hash } = d;
     const stream = s.stream;
     const handler: ResponseHandler = {
       onHead: (rh) => {
         if (s.responded) return;
         s.status = rh.statusCode;
         const rhm = HeaderMap.fromFlat(removeHopByHop(rh.headers, rh.known.connection));
-        for (const owner of [virtualHost, route]) {
-          for (const n of owner.responseHeadersToRemove) rhm.remove(n);
-          for (const hv of owner.responseHeadersToAdd) if (hv.header) rhm.set(hv.header.key, hv.header.value);
-        }
+        applyResponseHeaderOps(rhm, virtualHost, route);
         for (const f of filters) f.onResponse?.(rh.statusCode, rhm, req, info);
         const bodyless = method === 'HEAD' || rh.statusCode === 204 || rh.statusCode === 304;
         if (bodyless) rhm.remove('content-length');
@@ -321,8 +212,8 @@ export class H2ConnectionManager {
         this.reset(s);
       },
     };
-    s.abort = routeToCluster(cluster, upstream, { timeoutMs, retryPolicy: ra.retryPolicy ?? virtualHost.retryPolicy, random: this.state.random, clock: this.state.clock, hash }, handler);
-    if (ra.requestMirrorPolicies.length > 0) mirrorRequest(ra.requestMirrorPolicies, upstream, (n) => headers.get(n), timeoutMs, this.state);
+    s.abort = routeToCluster(cluster, upstream, { timeoutMs, retryPolicy: d.retryPolicy, random: this.state.random, clock: this.state.clock, hash }, handler);
+    if (d.mirrors.length > 0) mirrorRequest(d.mirrors, upstream, (n) => headers.get(n), timeoutMs, this.state);
   }
 
   /** A response the proxy makes itself; gRPC requests get a trailers-only answer. */
@@ -375,33 +266,8 @@ export class H2ConnectionManager {
   }
 
   private accessLog(s: H2Stream): void {
-    const path = this.cfg.accessLogPath;
-    if (!path) return;
-    const flags = s.flags.size ? [...s.flags].join(',') : '-';
-    const line = `[${new Date(s.started).toISOString()}] "${s.req.method} ${s.req.path} HTTP/2" ${s.status} ${flags} ${s.bodyLength} ${Date.now() - s.started} "${s.upstreamCluster}" "${s.conn.peer}"\n`;
-    try {
-      if (path === '/dev/stdout') process.stdout.write(line);
-      else appendFileSync(path, line);
-    } catch (err) {
-      log.warn('access log write failed', { path, err });
-    }
+    writeAccessLog(this.cfg.accessLogPath, { started: s.started, method: s.req.method, target: s.req.path, protocol: 'HTTP/2', status: s.status, flags: s.flags, bytes: s.bodyLength, cluster: s.upstreamCluster, peer: s.conn.peer });
   }
+
 }
 
-/** What hash policies read (only built for routes that have a hash_policy). */
-function hashRequest(headers: HeaderMap, authority: string, path: string, method: string, peer: string): HashRequest {
-  return {
-    header: (n) => {
-      if (n === ':authority') return authority;
-      if (n === ':path') return path;
-      if (n === ':method') return method;
-      const all = headers.getAll(n);
-      return all.length === 0 ? undefined : all.length === 1 ? all[0] : all;
-    },
-    query: (n) => {
-      const q = path.indexOf('?');
-      return q < 0 ? undefined : (new URLSearchParams(path.slice(q + 1)).get(n) ?? undefined);
-    },
-    sourceIp: peer,
-  };
-}
