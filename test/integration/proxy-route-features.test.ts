@@ -75,7 +75,7 @@ before(async () => {
   const hcm = httpConnectionManager({
     statPrefix: 'edge',
     routeConfig: routes,
-    extra: { useRemoteAddress: true, accessLog: [{ name: 'envoy.access_loggers.file', configType: { case: 'typedConfig', value: pack(FileAccessLogSchema, { path: accessLog }) } }] },
+    extra: { useRemoteAddress: true, commonHttpProtocolOptions: { idleTimeout: duration(300) }, accessLog: [{ name: 'envoy.access_loggers.file', configType: { case: 'typedConfig', value: pack(FileAccessLogSchema, { path: accessLog }) } }] },
   });
   proxy = new Proxy({ filters: builtinFilters });
   const r = await proxy.apply({
@@ -156,6 +156,18 @@ test('the access log has one line per request with status and flags', async () =
   const lines = readFileSync(accessLog, 'utf8').trim().split('\n');
   assert.ok(lines.some((l) => /"GET \/by-header HTTP\/1\.1" 503 NC /.test(l)), lines.slice(-3).join('\n'));
   assert.ok(lines.some((l) => /"GET \/plain HTTP\/1\.1" 200 - /.test(l)));
+});
+
+test('common_http_protocol_options.idle_timeout closes an idle keep-alive connection', async () => {
+  const { connect } = await import('node:net');
+  const s = connect(port, '127.0.0.1');
+  s.on('error', () => {});
+  s.resume(); // read the response, so the close is seen
+  s.write('GET /plain HTTP/1.1\r\nHost: x\r\n\r\n');
+  const t0 = Date.now();
+  await new Promise<void>((resolve) => s.on('close', () => resolve()));
+  const waited = Date.now() - t0;
+  assert.ok(waited >= 250 && waited < 3000, `closed after ${waited} ms of idleness`);
 });
 
 test('admin: /listeners, /logging and /drain_listeners', async () => {

@@ -62,3 +62,24 @@ test('routes match in order on headers, exact path, regex, query, case and inver
   assert.equal(cluster(req('reviews', '/m', {}, 'GET')), 'not-post');
   assert.equal(cluster(req('reviews', '/m', {}, 'POST')), 'v1');
 });
+
+test('runtime_fraction: a route matches for that share of requests', () => {
+  const t = new RouteTable(
+    create(RouteConfigurationSchema, {
+      name: 'rf',
+      virtualHosts: [
+        {
+          name: 'all',
+          domains: ['*'],
+          routes: [
+            { name: 'canary', match: { pathSpecifier: { case: 'prefix', value: '/' }, runtimeFraction: { defaultValue: { numerator: 25 } } }, action: toCluster('canary') },
+            { name: 'rest', match: { pathSpecifier: { case: 'prefix', value: '/' } }, action: toCluster('rest') },
+          ],
+        },
+      ],
+    }),
+  );
+  const pick = (r: number) => t.match({ ...req('x', '/'), random: () => r })?.route.name;
+  assert.equal(pick(0.2), 'canary');
+  assert.equal(pick(0.3), 'rest');
+});
