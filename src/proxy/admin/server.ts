@@ -89,7 +89,7 @@ export class AdminServer {
         for (const c of p.clusterList()) {
           lines.push(`${c.name}::default_priority::max_connections::${c.breakers.maxConnections}`, `${c.name}::default_priority::max_pending_requests::${c.breakers.maxPending}`, `${c.name}::default_priority::max_requests::${c.breakers.maxRequests}`, `${c.name}::default_priority::max_retries::${c.breakers.maxRetries}`);
           for (const h of c.allHosts()) {
-            lines.push(`${c.name}::${h.key}::cx_active::${c.pool(h).connections}`, `${c.name}::${h.key}::weight::${h.weight}`, `${c.name}::${h.key}::health_flags::${h.healthy ? 'healthy' : '/failed_eds_health'}`);
+            lines.push(`${c.name}::${h.key}::cx_active::${c.connectionsTo(h.key)}`, `${c.name}::${h.key}::weight::${h.weight}`, `${c.name}::${h.key}::health_flags::${h.healthy ? 'healthy' : '/failed_eds_health'}`);
           }
         }
         return text(200, lines.join('\n') + '\n');

@@ -6,10 +6,10 @@
 import { Cluster_DiscoveryType, type Cluster } from '../../api/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { ClusterLoadAssignment } from '../../api/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { durationMs } from '../../api/envoy/build.js';
-import { HttpProtocolOptionsSchema } from '../../api/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
-import { unpack } from '../../api/envoy/types.js';
 import { CircuitBreakers } from './circuit-breakers.js';
-import { H1Pool } from '../upstream/pool.js';
+import { H1Pool, type UpstreamPool } from '../upstream/pool.js';
+import { H2Pool } from '../upstream/h2-pool.js';
+import { protocolFor, upstreamProtocolPolicy, type DownstreamProtocol, type UpstreamProtocolPolicy } from '../upstream/upstream-protocol.js';
 import type { Clock, Random } from '../../shared/clock.js';
 import { ClusterLoadBalancer } from '../balance/cluster-load-balancer.js';
 import { HostSet } from '../balance/host-set.js';
@@ -34,7 +34,10 @@ export class ClusterRuntime {
   readonly originalDst: boolean;
   private readonly lb: ClusterLoadBalancer;
   private byKey = new Map<string, Host>();
-  private readonly pools = new Map<string, H1Pool>();
+  /** By `<protocol>|<address:port>`. */
+  private readonly pools = new Map<string, UpstreamPool & { address: string; port: number }>();
+  /** HTTP/1.1, HTTP/2, or the downstream's protocol (http_protocol_options). */
+  readonly protocol: UpstreamProtocolPolicy;
   /** `cluster.<name>.*` handles: the router bumps fields, gauges read on demand are collected. */
   readonly stats: ClusterStats;
   private readonly removeCollector: () => void;
@@ -52,9 +55,8 @@ export class ClusterRuntime {
     this.removeCollector = store.addCollector(() => this.collectStats());
     this.breakers = new CircuitBreakers(config);
     this.connectTimeoutMs = durationMs(config.connectTimeout) ?? 5000;
-    const opts = config.typedExtensionProtocolOptions['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
-    const http = opts ? unpack(opts, HttpProtocolOptionsSchema) : undefined;
-    this.maxRequestsPerConnection = http?.commonHttpProtocolOptions?.maxRequestsPerConnection ?? config.maxRequestsPerConnection ?? 0;
+    this.protocol = upstreamProtocolPolicy(config);
+    this.maxRequestsPerConnection = this.protocol.maxRequestsPerConnection;
     this.originalDst = config.clusterDiscoveryType.case === 'type' && config.clusterDiscoveryType.value === Cluster_DiscoveryType.ORIGINAL_DST;
     const hostSet = !this.isEds && config.loadAssignment ? HostSet.fromStatic(config.loadAssignment) : undefined;
     this.lb = new ClusterLoadBalancer(config, {
@@ -87,7 +89,7 @@ export class ClusterRuntime {
   private indexHosts(): void {
     this.byKey = new Map(this.lb.hostSet.hosts.map((h) => [h.key, h]));
     for (const [k, pool] of this.pools) {
-      if (!this.byKey.has(k)) {
+      if (!this.byKey.has(`${pool.address}:${pool.port}`)) {
         pool.drain();
         this.pools.delete(k);
       }
@@ -118,11 +120,33 @@ export class ClusterRuntime {
     if (h) this.lb.onResult(h, result);
   }
 
-  pool(host: { address: string; port: number; key?: string }): H1Pool {
-    const key = host.key ?? `${host.address}:${host.port}`;
+  /** The host's pool for a request that arrived over `downstream`. */
+  pool(host: { address: string; port: number; key?: string }, downstream: DownstreamProtocol = 'http1'): UpstreamPool {
+    const protocol = protocolFor(this.protocol, downstream);
+    const key = `${protocol}|${host.key ?? `${host.address}:${host.port}`}`;
     let p = this.pools.get(key);
-    if (!p) this.pools.set(key, (p = new H1Pool(host.address, host.port, this.breakers, this.connectTimeoutMs, this.maxRequestsPerConnection, this.tls)));
+    if (!p) {
+      p =
+        protocol === 'http2'
+          ? new H2Pool(host.address, host.port, this.breakers, {
+              connectTimeoutMs: this.connectTimeoutMs,
+              maxRequestsPerConnection: this.maxRequestsPerConnection,
+              idleTimeoutMs: this.protocol.idleTimeoutMs,
+              http2: this.protocol.http2,
+              tls: this.tls,
+              stats: this.stats,
+            })
+          : new H1Pool(host.address, host.port, this.breakers, this.connectTimeoutMs, this.maxRequestsPerConnection, this.tls, this.stats);
+      this.pools.set(key, p);
+    }
     return p;
+  }
+
+  /** Open connections to a host (both protocols), for the admin API. */
+  connectionsTo(hostKey: string): number {
+    let n = 0;
+    for (const [k, p] of this.pools) if (k.endsWith(`|${hostKey}`)) n += p.connections;
+    return n;
   }
 
   /** Gauges (and the detector's counters) read when the admin API takes a snapshot. */

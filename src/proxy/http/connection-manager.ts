@@ -260,7 +260,7 @@ class DownstreamConnection {
     const filters = ran.filters;
     if (ran.reply) return this.sendLocal(s, ran.reply, false, filters);
 
-    const d = decideRoute(route, virtualHost, { method: head.method, path, authority, peer: this.peer, body: s.body, bodyLength: s.bodyLength }, headers, this.state, this.stats);
+    const d = decideRoute(route, virtualHost, { method: head.method, path, authority, peer: this.peer, body: s.body, bodyLength: s.bodyLength, downstream: 'http1', grpc: req.grpc }, headers, this.state, this.stats);
     if (d.clusterName !== undefined) s.upstreamCluster = d.clusterName;
     if (d.kind === 'local') return this.sendLocal(s, d.reply, false, filters);
     const { cluster, upstream, timeoutMs, hash } = d;
@@ -305,7 +305,7 @@ class DownstreamConnection {
       s.abort = upgradeToCluster(cluster, upstream, { timeoutMs, clock: this.state.clock, hash }, { ...handler, onUpgraded: (up, rh, rest) => this.startTunnel(s, up, rh, rest) });
       return;
     }
-    s.abort = routeToCluster(cluster, upstream, { timeoutMs, retryPolicy: d.retryPolicy, random: this.state.random, clock: this.state.clock, hash }, handler);
+    s.abort = routeToCluster(cluster, upstream, { timeoutMs, retryPolicy: d.retryPolicy, random: this.state.random, clock: this.state.clock, hash, grpcDeadline: d.grpcDeadline }, handler);
     // Shadows go after the main request is on its way, and are never waited for.
     if (d.mirrors.length > 0) mirrorRequest(d.mirrors, upstream, (n) => headers.get(n), timeoutMs, this.state);
   }

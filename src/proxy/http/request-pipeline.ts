@@ -11,6 +11,7 @@ import type { HeaderMap } from './headers.js';
 import type { HttpRequestView, HttpStreamFilter, LocalReply, ResponseFlag, StreamInfo } from './filter.js';
 import { noCluster, noRoute } from './local-reply.js';
 import type { UpstreamRequest } from './router.js';
+import type { DownstreamProtocol } from '../upstream/upstream-protocol.js';
 import { computeHash, type HashRequest } from '../balance/hash-policy.js';
 import type { ClusterRuntime } from '../cluster/cluster.js';
 import type { CompiledFilter, ProxyState } from './connection-manager.js';
@@ -123,6 +124,8 @@ export type RouteDecision =
       retryPolicy: RetryPolicy | undefined;
       hash: bigint | undefined;
       mirrors: RouteAction_RequestMirrorPolicy[];
+      /** timeoutMs came from the request's grpc-timeout. */
+      grpcDeadline: boolean;
     };
 
 /**
@@ -134,7 +137,7 @@ export type RouteDecision =
 export function decideRoute(
   route: Route,
   virtualHost: VirtualHost,
-  req: { method: string; path: string; authority: string; peer: string; body: Buffer[]; bodyLength: number },
+  req: { method: string; path: string; authority: string; peer: string; body: Buffer[]; bodyLength: number; downstream: DownstreamProtocol; grpc: boolean },
   headers: HeaderMap,
   state: ProxyState,
   stats: HttpConnManagerStats,
@@ -213,9 +216,33 @@ export function decideRoute(
     const colon = h.lastIndexOf(':');
     originalDst = colon > 0 && !h.endsWith(']') ? { address: h.slice(0, colon), port: Number(h.slice(colon + 1)) || 80 } : { address: h, port: 80 };
   }
-  const upstream: UpstreamRequest = { method, path: upstreamPath, headers: headers.toFlat(), body: req.body, bodyLength: req.bodyLength, ...(originalDst ? { originalDst } : {}) };
-  const timeoutMs = ra.timeout ? (durationMs(ra.timeout) ?? DEFAULT_ROUTE_TIMEOUT_MS) : DEFAULT_ROUTE_TIMEOUT_MS;
-  return { kind: 'upstream', cluster, clusterName, upstream, timeoutMs, retryPolicy: ra.retryPolicy ?? virtualHost.retryPolicy, hash, mirrors: ra.requestMirrorPolicies };
+  const upstream: UpstreamRequest = { method, path: upstreamPath, headers: headers.toFlat(), body: req.body, bodyLength: req.bodyLength, downstream: req.downstream, ...(originalDst ? { originalDst } : {}) };
+  let timeoutMs = ra.timeout ? (durationMs(ra.timeout) ?? DEFAULT_ROUTE_TIMEOUT_MS) : DEFAULT_ROUTE_TIMEOUT_MS;
+  // grpc-timeout is the deadline when the route says so (max_stream_duration.grpc_timeout_header_max,
+  // or the older max_grpc_timeout), capped by that value unless it is 0.
+  let grpcDeadline = false;
+  const cap = ra.maxStreamDuration?.grpcTimeoutHeaderMax ?? ra.maxGrpcTimeout;
+  if (req.grpc && cap) {
+    const t = parseGrpcTimeout(headers.get('grpc-timeout'));
+    if (t !== undefined) {
+      const c = durationMs(cap) ?? 0;
+      timeoutMs = c > 0 ? Math.min(t, c) : t;
+      grpcDeadline = true;
+    }
+  }
+  return { kind: 'upstream', cluster, clusterName, upstream, timeoutMs, retryPolicy: ra.retryPolicy ?? virtualHost.retryPolicy, hash, mirrors: ra.requestMirrorPolicies, grpcDeadline };
+}
+
+const GRPC_TIMEOUT_UNITS_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
+
+/** A grpc-timeout value (1–8 digits and a unit, gRPC over HTTP/2 spec) in ms; undefined when absent or invalid. */
+export function parseGrpcTimeout(v: string | undefined): number | undefined {
+  if (!v || v.length < 2 || v.length > 9) return undefined;
+  const unit = GRPC_TIMEOUT_UNITS_MS[v[v.length - 1]!];
+  const digits = v.slice(0, -1);
+  if (unit === undefined || !/^\d+$/.test(digits)) return undefined;
+  // At least 1 ms: a 0 timeout would mean "none" to the router.
+  return Math.max(1, Math.ceil(Number(digits) * unit));
 }
 
 /** The virtual host's, then the route's response header operations. */

@@ -1,14 +1,16 @@
 // The router: sends a routed request to its cluster — host pick, circuit breakers,
 // connection pool, timeout, retries (retry_on, num_retries, per_try_timeout, back-off,
 // previous_hosts) — and hands the response back as a head, body chunks and an end.
-// The request body is buffered (bounded), so a retry can resend it.
+// The request body is buffered (bounded), so a retry can resend it. The upstream is reached
+// through the host's pool for the cluster's protocol (HTTP/1.1 connection or HTTP/2 stream);
+// gRPC retry_on conditions read grpc-status from a trailers-only response's headers.
 import type { RetryPolicy } from '../../api/gen/envoy/config/route/v3/route_components_pb.js';
 import { durationMs } from '../../api/envoy/build.js';
 import type { MessageHead } from './h1/index.js';
-import { serializeRequestHead, encodeChunk, LAST_CHUNK } from './h1/index.js';
+import { encodeChunk, LAST_CHUNK } from './h1/index.js';
 import type { ClusterRuntime, UpstreamHost } from '../cluster/cluster.js';
-import type { UpstreamConnection } from '../upstream/h1-connection.js';
-import type { H1Pool } from '../upstream/pool.js';
+import type { UpstreamLease, UpstreamPool } from '../upstream/pool.js';
+import type { DownstreamProtocol } from '../upstream/upstream-protocol.js';
 import type { LocalReply } from './filter.js';
 import { connectFailure, noHealthyUpstream, overflow, upstreamProtocolError, upstreamReset, upstreamTimeout } from './local-reply.js';
 import type { Clock, Random } from '../../shared/clock.js';
@@ -22,6 +24,8 @@ export interface UpstreamRequest {
   bodyLength: number;
   /** Original destination for ORIGINAL_DST clusters (host:port from the authority). */
   originalDst?: { address: string; port: number };
+  /** The protocol the request arrived on (for use_downstream_protocol_config); HTTP/1.1 when absent. */
+  downstream?: DownstreamProtocol;
 }
 
 export interface ResponseHandler {
@@ -60,6 +64,21 @@ function retryState(p: RetryPolicy | undefined): RetryState {
   };
 }
 
+/** retry_on names for gRPC status codes (Envoy's x-envoy-retry-grpc-on values). */
+const GRPC_RETRY_ON: Record<string, number> = { cancelled: 1, 'deadline-exceeded': 4, 'resource-exhausted': 8, internal: 13, unavailable: 14 };
+
+/** Whether a trailers-only gRPC response's grpc-status is one retry_on names. */
+function retriableGrpc(r: RetryState, head: MessageHead): boolean {
+  const h = head.headers;
+  for (let i = 0; i + 1 < h.length; i += 2) {
+    if (h[i]!.length !== 11 || h[i]!.toLowerCase() !== 'grpc-status') continue;
+    const code = Number(h[i + 1]);
+    for (const name of r.retryOn) if (GRPC_RETRY_ON[name] === code) return true;
+    return false;
+  }
+  return false;
+}
+
 function retriableStatus(r: RetryState, status: number): boolean {
   if (r.retryOn.has('5xx') && status >= 500) return true;
   if (r.retryOn.has('gateway-error') && (status === 502 || status === 503 || status === 504)) return true;
@@ -68,9 +87,10 @@ function retriableStatus(r: RetryState, status: number): boolean {
   return false;
 }
 
-function retriableFailure(r: RetryState, kind: 'connect' | 'reset'): boolean {
+function retriableFailure(r: RetryState, kind: 'connect' | 'reset' | 'refused'): boolean {
   if (r.retryOn.has('5xx') || r.retryOn.has('gateway-error')) return true;
   if (kind === 'connect') return r.retryOn.has('connect-failure') || r.retryOn.has('reset');
+  if (kind === 'refused') return r.retryOn.has('refused-stream') || r.retryOn.has('reset');
   return r.retryOn.has('reset');
 }
 
@@ -82,6 +102,8 @@ export interface RouteOptions {
   clock: Clock;
   /** Consistent-hash key from the route's hash_policy (RING_HASH / MAGLEV clusters). */
   hash?: bigint | undefined;
+  /** The timeout came from the request's grpc-timeout: it expires as DEADLINE_EXCEEDED. */
+  grpcDeadline?: boolean;
 }
 
 /**
@@ -93,8 +115,8 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
   const tried = new Set<string>();
   let retried = 0;
   let done = false;
-  let conn: UpstreamConnection | undefined;
-  let pool: H1Pool | undefined;
+  let conn: UpstreamLease | undefined;
+  let pool: UpstreamPool | undefined;
   let cancelAcquire: (() => void) | undefined;
   let perTryTimer: NodeJS.Timeout | undefined;
   let backoffTimer: NodeJS.Timeout | undefined;
@@ -111,7 +133,8 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
   stats.upstream_rq_active.inc();
   const startedAt = opts.clock.now();
   let status = 0;
-  const globalTimer = opts.timeoutMs > 0 ? setTimeout(() => fail(upstreamTimeout(cluster.name), true), opts.timeoutMs) : undefined;
+  const timeoutReply = () => (opts.grpcDeadline ? { ...upstreamTimeout(cluster.name), grpcStatus: 4 } : upstreamTimeout(cluster.name));
+  const globalTimer = opts.timeoutMs > 0 ? setTimeout(() => fail(timeoutReply(), true), opts.timeoutMs) : undefined;
 
   const finish = () => {
     if (done) return;
@@ -165,7 +188,7 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
     if (!host) return fail(noHealthyUpstream(cluster.name));
     tried.add(host.key);
     const target = host;
-    pool = cluster.pool(host);
+    pool = cluster.pool(host, req.downstream);
     if (retry.perTryMs > 0) {
       clearTimeout(perTryTimer);
       perTryTimer = setTimeout(() => {
@@ -173,7 +196,7 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
         conn = undefined;
         c?.destroy();
         cancelAcquire?.();
-        if (!(retry.retryOn.has('5xx') || retry.retryOn.has('gateway-error') || retry.retryOn.has('reset')) || !maybeRetry()) fail(upstreamTimeout(cluster.name), true);
+        if (!(retry.retryOn.has('5xx') || retry.retryOn.has('gateway-error') || retry.retryOn.has('reset')) || !maybeRetry()) fail(timeoutReply(), true);
       }, retry.perTryMs);
     }
     cancelAcquire = pool.acquire((err, c) => {
@@ -196,21 +219,18 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
         return fail(noHealthyUpstream(cluster.name));
       }
       conn = c!;
-      send(conn, target.key);
+      send(conn, pool!, target.key);
     });
   }
 
-  function send(c: UpstreamConnection, hostKey: string): void {
-    const headers = req.bodyLength > 0 || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH' ? [...req.headers, 'content-length', String(req.bodyLength)] : req.headers;
+  function send(c: UpstreamLease, from: UpstreamPool, hostKey: string): void {
     let discarding = false;
-    // Head and buffered body leave in one write.
-    if (req.body.length) c.socket.cork();
-    c.send(req.method, serializeRequestHead(req.method, req.path, headers), {
+    c.request(req, {
       onHead(head) {
         if (done) return;
         const code = head.statusCode;
         if (code >= 200) cluster.onResult(hostKey, { status: code });
-        if (code >= 200 && !headSent && retriableStatus(retry, code) && retry.left > 0) {
+        if (code >= 200 && !headSent && retry.left > 0 && (retriableStatus(retry, code) || retriableGrpc(retry, head))) {
           discarding = true; // drain this response, then retry
           stats.chargeResponse(code); // every try's response is charged, as Envoy does
           return;
@@ -229,7 +249,7 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
       },
       onComplete(keepAlive) {
         conn = undefined;
-        pool?.release(c, keepAlive);
+        from.release(c, keepAlive);
         if (done) return;
         if (discarding) {
           if (!maybeRetry()) fail(upstreamReset(cluster.name, hostKey));
@@ -244,14 +264,10 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
         cluster.onResult(hostKey, { localFailure: 'reset' });
         if (done) return;
         if (kind === 'protocol') return fail(upstreamProtocolError(cluster.name, hostKey, err?.message ?? 'invalid response'));
-        if (!headSent && retriableFailure(retry, 'reset') && maybeRetry()) return;
+        if (!headSent && retriableFailure(retry, kind === 'refused' ? 'refused' : 'reset') && maybeRetry()) return;
         fail(upstreamReset(cluster.name, hostKey));
       },
     });
-    if (req.body.length) {
-      for (const b of req.body) c.write(b);
-      process.nextTick(() => c.socket.uncork());
-    }
   }
 
   attempt();

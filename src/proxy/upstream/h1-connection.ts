@@ -6,20 +6,21 @@
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { UpstreamTls } from '../tls/context.js';
-import { H1Parser, type MessageHead, type H1ParseError } from '../http/h1/index.js';
+import { H1Parser, serializeRequestHead, type MessageHead, type H1ParseError } from '../http/h1/index.js';
+import type { UpstreamLease, UpstreamRequestHead } from './pool.js';
 
 export interface ResponseSink {
   onHead(head: MessageHead): void;
   onBody(chunk: Buffer): void;
   onTrailers?(trailers: string[]): void;
   onComplete(keepAlive: boolean): void;
-  /** The connection failed or closed before the response completed. */
-  onError(kind: 'reset' | 'protocol', err?: H1ParseError | Error): void;
+  /** The connection (or HTTP/2 stream) failed or closed before the response completed; 'refused': REFUSED_STREAM. */
+  onError(kind: 'reset' | 'protocol' | 'refused', err?: H1ParseError | Error): void;
 }
 
 let nextId = 1;
 
-export class UpstreamConnection {
+export class UpstreamConnection implements UpstreamLease {
   readonly id = nextId++;
   readonly socket: Socket;
   private readonly parser: H1Parser;
@@ -110,6 +111,18 @@ export class UpstreamConnection {
     });
   }
 
+  /** Sends a request with its buffered body: head and body leave in one write. */
+  request(req: UpstreamRequestHead, sink: ResponseSink): void {
+    const m = req.method;
+    const headers = req.bodyLength > 0 || m === 'POST' || m === 'PUT' || m === 'PATCH' ? [...req.headers, 'content-length', String(req.bodyLength)] : req.headers;
+    const corked = req.body.length > 0;
+    if (corked) this.socket.cork();
+    this.send(m, serializeRequestHead(m, req.path, headers), sink);
+    if (!corked) return;
+    for (const b of req.body) this.socket.write(b);
+    process.nextTick(uncork, this.socket);
+  }
+
   /** Sends a request head (and whatever body the caller writes next) and awaits its response. */
   send(method: string, head: Buffer, sink: ResponseSink, upgrade = false): void {
     this.sink = sink;
@@ -126,8 +139,13 @@ export class UpstreamConnection {
   }
 
   destroy(): void {
+    this.sink = undefined;
     this.socket.destroy();
   }
+}
+
+function uncork(s: Socket): void {
+  s.uncork();
 }
 
 export type { H1ParseError };

@@ -1,18 +1,51 @@
 // The HTTP/1.1 connection pool of one upstream host, under its cluster's circuit
 // breakers: idle keep-alive connections are reused; a new connection is opened while the
 // cluster is under max_connections; otherwise the request waits (max_pending_requests),
-// or overflows (UO).
-import { UpstreamConnection } from './h1-connection.js';
+// or overflows (UO). The router sees any pool (this one, or the HTTP/2 pool in h2-pool.ts)
+// through UpstreamPool: acquire a lease, send one request on it, release it.
+import { UpstreamConnection, type ResponseSink } from './h1-connection.js';
 import type { CircuitBreakers } from '../cluster/circuit-breakers.js';
 import type { UpstreamTls } from '../tls/context.js';
+import type { ClusterStats } from '../stats/index.js';
 
 export type AcquireError = { kind: 'overflow' } | { kind: 'connect'; err: Error } | { kind: 'cancelled' };
+
+/** What the router sends upstream: a head without framing fields, and the buffered body. */
+export interface UpstreamRequestHead {
+  method: string;
+  path: string;
+  /** Flat [name, value, …] without hop-by-hop and framing fields; `host` carries the authority. */
+  headers: string[];
+  body: Buffer[];
+  bodyLength: number;
+}
+
+/** One request's hold on an upstream: an HTTP/1.1 connection, or a stream slot of an HTTP/2 session. */
+export interface UpstreamLease {
+  /** Whether a response is still expected. */
+  readonly busy: boolean;
+  /** Sends the request (head and body); the response goes to `sink`. */
+  request(req: UpstreamRequestHead, sink: ResponseSink): void;
+  /** Abandons the request (the downstream went away, or a timeout): nothing more reaches the sink. */
+  destroy(): void;
+}
+
+export interface UpstreamPool {
+  /** Gets a lease for one request. Returns a cancel function (client went away). */
+  acquire(cb: (err: AcquireError | undefined, lease?: UpstreamLease) => void): () => void;
+  /** Returns a lease after a complete response; `reusable` false closes an HTTP/1.1 connection. */
+  release(lease: UpstreamLease, reusable: boolean): void;
+  /** Closes idle connections now and busy ones as they finish. */
+  drain(): void;
+  /** Open connections. */
+  readonly connections: number;
+}
 
 interface Waiter {
   cb: (err: AcquireError | undefined, conn?: UpstreamConnection) => void;
 }
 
-export class H1Pool {
+export class H1Pool implements UpstreamPool {
   private readonly idle: UpstreamConnection[] = [];
   private readonly all = new Set<UpstreamConnection>();
   private readonly waiters: Waiter[] = [];
@@ -26,6 +59,7 @@ export class H1Pool {
     private readonly maxRequestsPerConnection: number,
     /** The cluster's upstream TLS; connections are plaintext without it. */
     private readonly tls?: UpstreamTls,
+    private readonly stats?: ClusterStats,
   ) {}
 
   /** Gets a connection for one request. Returns a cancel function (client went away). */
@@ -60,6 +94,8 @@ export class H1Pool {
 
   private open(cb: Waiter['cb']): void {
     this.breakers.connectionOpened();
+    this.stats?.upstream_cx_total.inc();
+    this.stats?.upstream_cx_http1_total.inc();
     const c: UpstreamConnection = new UpstreamConnection(
       this.address,
       this.port,

@@ -4,6 +4,7 @@ import { Cluster_DiscoveryType, Cluster_LbPolicy, type Cluster } from '../../api
 import { ErrorCollector, type Result } from '../../shared/result.js';
 import { checkLoadAssignment } from './endpoint-resource.js';
 import { checkTransportSocket, sdsSecretNames } from './tls-context.js';
+import { checkProtocolOptions } from '../upstream/upstream-protocol.js';
 
 const DISCOVERY_TYPES = new Set([
   Cluster_DiscoveryType.STATIC,
@@ -52,6 +53,7 @@ export function validateCluster(cluster: Cluster): Result<Cluster> {
     checkLoadAssignment(cluster.loadAssignment, errors.at('load_assignment'));
   }
 
+  checkProtocolOptions(cluster, errors);
   checkTransportSocket(cluster.transportSocket, errors.at('transport_socket'));
   cluster.transportSocketMatches.forEach((m, i) => checkTransportSocket(m.transportSocket, errors.at(`transport_socket_matches[${i}].transport_socket`)));
   return errors.result(cluster);

@@ -27,7 +27,7 @@ export function requestHead(headers: IncomingHttpHeaders, raw: readonly string[]
     const name = flat[i]!.toLowerCase();
     if (name.startsWith(':')) continue;
     if (name === 'cookie') cookies.push(flat[i + 1]!);
-    else if (!CONNECTION_SPECIFIC.has(name) || name === 'host') h.add(name, flat[i + 1]!);
+    else if (!CONNECTION_SPECIFIC.has(name) || name === 'host' || (name === 'te' && flat[i + 1]!.trim().toLowerCase() === 'trailers')) h.add(name, flat[i + 1]!);
   }
   // RFC 9113 §8.2.3: split cookie fields are joined with "; " for an HTTP/1.1 hop.
   if (cookies.length) h.set('cookie', cookies.join('; '));
