@@ -6,12 +6,19 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import { Pilot } from '../../src/control/pilot.js';
 import { startRig, type Proc } from '../helpers/process.js';
+import * as grpc from '@grpc/grpc-js';
 
 let pilot: Pilot;
 let api = '';
 let sidecar: Proc | undefined;
 let admin = '';
 const servers: Server[] = [];
+let grpcServer: grpc.Server | undefined;
+/** A proto-less unary method: raw bytes both ways. */
+const raw = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
+const ECHO: grpc.ServiceDefinition = {
+  Echo: { path: '/test.Echo/Echo', requestStream: false, responseStream: false, requestSerialize: raw.serialize, requestDeserialize: raw.deserialize, responseSerialize: raw.serialize, responseDeserialize: raw.deserialize },
+};
 const POD_IP = '127.0.5.1';
 const NODE_ID = `sidecar~${POD_IP}~productpage-v1-1.default~default.svc.cluster.local`;
 
@@ -79,10 +86,28 @@ before(async () => {
     const r = await call('PUT', `/rig/v1/workloads/default/reviews-${v}`, JSON.stringify({ labels: { app: 'reviews', version: v }, ip, ports: [{ name: 'http', port }], hasSidecar: false }));
     assert.ok(r.status < 300, r.text);
   }
+  grpcServer = new grpc.Server();
+  grpcServer.addService(ECHO, {
+    Echo: (c: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.concat([Buffer.from(`${String(c.metadata.get('x-request-id')[0] ? 'traced ' : '')}echo:`), c.request])),
+  });
+  const grpcPort = await new Promise<number>((res, rej) => grpcServer!.bindAsync('127.0.6.3:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  const reg = await call('PUT', '/rig/v1/workloads/default/echo-1', JSON.stringify({ labels: { app: 'echo' }, ip: '127.0.6.3', ports: [{ name: 'grpc', port: grpcPort }], hasSidecar: false }));
+  assert.ok(reg.status < 300, reg.text);
   const applied = await call(
     'POST',
     '/rig/v1/apply?source=bookinfo.yaml',
     `
+apiVersion: v1
+kind: Service
+metadata:
+  name: echo
+spec:
+  selector: {app: echo}
+  ports:
+  - name: grpc
+    port: 7070
+    targetPort: grpc
+---
 apiVersion: v1
 kind: Service
 metadata:
@@ -137,6 +162,7 @@ ${vs(`  - match:
 after(async () => {
   await sidecar?.stop();
   await pilot?.stop();
+  grpcServer?.forceShutdown();
   for (const s of servers) s.closeAllConnections?.();
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
 });
@@ -204,6 +230,21 @@ test('the admin API shows the config the sidecar runs', async () => {
   assert.match(clusters, /outbound\|9080\|v2\|reviews\.default\.svc\.cluster\.local::127\.0\.6\.2:\d+::health_flags::healthy/);
   const stats = await (await fetch(`${admin}/stats`)).text();
   assert.match(stats, /cluster\.outbound\|9080\|v2\|reviews\.default\.svc\.cluster\.local\.upstream_rq_2xx: [1-9]/);
+});
+
+test('gRPC through the sidecar: the grpc port gets an HTTP/2 cluster, a grpc-js call succeeds', async () => {
+  const client = new grpc.Client(`${POD_IP}:15001`, grpc.credentials.createInsecure(), { 'grpc.default_authority': 'echo:7070' });
+  try {
+    const reply = await new Promise<Buffer>((resolve, reject) =>
+      client.makeUnaryRequest('/test.Echo/Echo', raw.serialize, raw.deserialize, Buffer.from('hi'), new grpc.Metadata(), { deadline: Date.now() + 5000 }, (e, v) => (e ? reject(e) : resolve(v!))),
+    );
+    assert.equal(reply.toString(), 'traced echo:hi', 'answered by the server, with the x-request-id the sidecar added');
+  } finally {
+    client.close();
+  }
+  const stats = await (await fetch(`${admin}/stats`)).text();
+  assert.match(stats, /cluster\.outbound\|7070\|\|echo\.default\.svc\.cluster\.local\.upstream_cx_http2_total: 1/);
+  assert.match(stats, /cluster\.outbound\|7070\|\|echo\.default\.svc\.cluster\.local\.upstream_rq_200: 1/);
 });
 
 test('SIGTERM stops the sidecar cleanly', async () => {
