@@ -282,9 +282,12 @@ class DownstreamConnection {
         this.socket.write(serializeResponseHead(rh.statusCode, rh.reason, out, s.head.versionMinor));
       },
       onBody: (chunk) => {
-        if (this.chunked) for (const b of encodeChunk(chunk)) this.socket.write(b);
-        else this.socket.write(chunk);
+        if (!this.chunked) return this.socket.write(chunk);
+        let ok = true;
+        for (const b of encodeChunk(chunk)) ok = this.socket.write(b);
+        return ok;
       },
+      waitDrain: (resume) => this.socket.once('drain', resume),
       onTrailers: (t) => {
         this.trailers = t;
       },

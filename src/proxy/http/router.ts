@@ -31,7 +31,10 @@ export interface UpstreamRequest {
 export interface ResponseHandler {
   /** The response head to forward (retries are over). Return false to stop (downstream gone). */
   onHead(head: MessageHead): void;
-  onBody(chunk: Buffer): void;
+  /** Returns false when the downstream is congested: the router pauses the upstream until waitDrain's callback. */
+  onBody(chunk: Buffer): boolean | void;
+  /** Calls `resume` once the downstream took what was written (back-pressure). */
+  waitDrain?(resume: () => void): void;
   onTrailers(trailers: string[]): void;
   onEnd(): void;
   /** A local reply instead of a response (no head was sent). */
@@ -225,6 +228,13 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
 
   function send(c: UpstreamLease, from: UpstreamPool, hostKey: string): void {
     let discarding = false;
+    let paused = false;
+    // A stale callback (the response already ended) finds paused false and does nothing.
+    const resume = () => {
+      if (!paused) return;
+      paused = false;
+      c.resume();
+    };
     c.request(req, {
       onHead(head) {
         if (done) return;
@@ -242,12 +252,18 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
         h.onHead(head);
       },
       onBody(chunk) {
-        if (!discarding && !done) h.onBody(chunk);
+        if (discarding || done) return;
+        if (h.onBody(chunk) === false && !paused && h.waitDrain) {
+          paused = true;
+          c.pause();
+          h.waitDrain(resume);
+        }
       },
       onTrailers(t) {
         if (!discarding && !done) h.onTrailers(t);
       },
       onComplete(keepAlive) {
+        resume(); // the rest arrived in the read that paused; a reused connection must flow
         conn = undefined;
         from.release(c, keepAlive);
         if (done) return;

@@ -138,6 +138,14 @@ export class UpstreamConnection implements UpstreamLease {
     return this.sink !== undefined;
   }
 
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   destroy(): void {
     this.sink = undefined;
     this.socket.destroy();

@@ -310,6 +310,14 @@ class H2Lease implements UpstreamLease {
     }
   }
 
+  pause(): void {
+    this.stream?.pause();
+  }
+
+  resume(): void {
+    this.stream?.resume();
+  }
+
   destroy(): void {
     this.sink = undefined;
     const s = this.stream;

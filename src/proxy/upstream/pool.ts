@@ -28,6 +28,9 @@ export interface UpstreamLease {
   request(req: UpstreamRequestHead, sink: ResponseSink): void;
   /** Abandons the request (the downstream went away, or a timeout): nothing more reaches the sink. */
   destroy(): void;
+  /** Stops reading the response (the downstream is congested); flow control pushes back upstream. */
+  pause(): void;
+  resume(): void;
 }
 
 export interface UpstreamPool {

@@ -194,10 +194,8 @@ export class H2ConnectionManager {
         }
         if (!bodyless) stream.once('wantTrailers', () => stream.sendTrailers(s.trailers ? toH2Headers(s.trailers) : {}));
       },
-      onBody: (chunk) => {
-        // TODO(flow control): the router offers no pause; node:http2 buffers what the peer's window does not take.
-        if (!s.responded && !stream.writableEnded) stream.write(chunk);
-      },
+      onBody: (chunk) => (!s.responded && !stream.writableEnded ? stream.write(chunk) : true),
+      waitDrain: (resume) => stream.once('drain', resume),
       onTrailers: (t) => {
         s.trailers = t;
       },
