@@ -2,7 +2,13 @@
 // or a static bootstrap), swapped atomically. Unchanged listeners keep their sockets and
 // unchanged clusters keep their connection pools; removed listeners stop accepting while
 // their open connections finish.
-import { createServer, type Server, type Socket } from 'node:net';
+//
+// A listener with use_original_dst (Istio's virtualOutbound / virtualInbound, reached by
+// iptables REDIRECT) reads each connection's original destination and hands the connection
+// to the bind_to_port: false listener of that address (exact IP:port, then 0.0.0.0:port, of
+// the same traffic direction), or serves it with its own filter chains, matching
+// destination_port against the original port.
+import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { equals } from '@bufbuild/protobuf';
 import { ListenerSchema, type Listener } from '../api/gen/envoy/config/listener/v3/listener_pb.js';
 import { ClusterSchema, type Cluster } from '../api/gen/envoy/config/cluster/v3/cluster_pb.js';
@@ -11,6 +17,7 @@ import type { ClusterLoadAssignment } from '../api/gen/envoy/config/endpoint/v3/
 import { RouteTable } from './route/route-table.js';
 import { ClusterRuntime } from './cluster/cluster.js';
 import { ListenerChains, type FilterLookup } from './listener/filter-chain.js';
+import { originalDsts, type OriginalDst, type OriginalDstReader } from './listener/original-dst.js';
 import { idleSockets, type ProxyState } from './http/connection-manager.js';
 import { systemClock, systemRandom, type Clock, type Random } from '../shared/clock.js';
 import { fail, ok, type Result } from '../shared/result.js';
@@ -36,6 +43,8 @@ interface ActiveListener {
   server: Server | undefined;
   address: string;
   port: number;
+  /** traffic_direction (0 unspecified, 1 inbound, 2 outbound): original-destination hand-offs stay within one direction. */
+  direction: number;
 }
 
 export interface ProxyOptions {
@@ -53,6 +62,9 @@ export class Proxy implements ProxyState {
   private routes = new Map<string, { config: RouteConfiguration; table: RouteTable }>();
   private clusters = new Map<string, ClusterRuntime>();
   private listeners = new Map<string, ActiveListener>();
+  /** bind_to_port: false listeners by `address:port`: where use_original_dst listeners hand connections. */
+  private byOriginalDst = new Map<string, ActiveListener>();
+  private warnedOriginalDst = false;
   private readonly sockets = new Set<Socket>();
   /** The last snapshot applied (for config_dump). */
   current: ProxyConfigSnapshot = { listeners: new Map(), routes: new Map(), clusters: new Map(), endpoints: new Map() };
@@ -130,7 +142,7 @@ export class Proxy implements ProxyState {
       const a = l.address?.address;
       const address = a?.case === 'socketAddress' ? a.value.address : '';
       const port = a?.case === 'socketAddress' && a.value.portSpecifier.case === 'portValue' ? a.value.portSpecifier.value : 0;
-      const active: ActiveListener = { config: l, chains: chains.value, server: undefined, address, port };
+      const active: ActiveListener = { config: l, chains: chains.value, server: undefined, address, port, direction: l.trafficDirection };
       if (prev && prev.server && prev.address === address && prev.port === port) {
         active.server = prev.server; // same socket, new chains
       } else if (l.bindToPort !== false && !l.apiListener && a?.case === 'socketAddress') {
@@ -148,6 +160,9 @@ export class Proxy implements ProxyState {
     }
     for (const [name, l] of this.listeners) if (!next.has(name) && l.server) l.server.close(); // drain: stop accepting
     this.listeners = next;
+    const byOriginalDst = new Map<string, ActiveListener>();
+    for (const l of next.values()) if (l.config.bindToPort === false && l.config.address?.address.case === 'socketAddress') byOriginalDst.set(`${l.address}:${l.port}`, l);
+    this.byOriginalDst = byOriginalDst;
     this.current = s;
     return errors.length ? fail(...errors) : ok(undefined);
   }
@@ -159,6 +174,7 @@ export class Proxy implements ProxyState {
       socket.on('error', () => socket.destroy());
       const l = this.listeners.get(name) ?? [...this.listeners.values()].find((x) => x.server === server);
       if (!l) return socket.destroy();
+      if (l.chains.originalDst) return this.acceptRedirected(l, socket, l.chains.originalDst);
       l.chains.handle(socket, this);
     });
     return new Promise((resolve, reject) => {
@@ -169,6 +185,34 @@ export class Proxy implements ProxyState {
         resolve(server);
       });
     });
+  }
+
+  /**
+   * A connection on a use_original_dst listener: a redirected one (original destination
+   * other than the socket's own address) is recorded for ORIGINAL_DST clusters and handed
+   * to the listener of its original destination, if there is one. A connection made to the
+   * listener directly has no original destination: its ORIGINAL_DST clusters have no host,
+   * so the proxy never connects back to itself.
+   */
+  private acceptRedirected(l: ActiveListener, socket: Socket, reader: OriginalDstReader): void {
+    const dst = reader.read(socket);
+    if (!dst) {
+      if (!this.warnedOriginalDst) log.warn('cannot read the original destination of a connection (SO_ORIGINAL_DST); served as not redirected', { listener: l.config.name });
+      this.warnedOriginalDst = true;
+      return l.chains.handle(socket, this);
+    }
+    if (dst.port === socket.localPort && sameAddress(dst.address, socket.localAddress)) return l.chains.handle(socket, this);
+    originalDsts.set(socket, dst);
+    const target = this.listenerFor(dst, l);
+    (target ?? l).chains.handle(socket, this, dst.port);
+  }
+
+  /** The bind_to_port: false listener for an original destination: exact address, then the wildcard, same direction. */
+  private listenerFor(dst: OriginalDst, from: ActiveListener): ActiveListener | undefined {
+    const t = this.byOriginalDst.get(`${dst.address}:${dst.port}`) ?? this.byOriginalDst.get(`${isIPv6(dst.address) ? '::' : '0.0.0.0'}:${dst.port}`);
+    // Inbound connections never reach outbound listeners (Istio's 0.0.0.0_<port>) and back.
+    if (!t || (t.direction && from.direction && t.direction !== from.direction)) return undefined;
+    return t;
   }
 
   /** Port a listener is bound to (useful when the config said 0). */
@@ -194,6 +238,11 @@ export class Proxy implements ProxyState {
   get activeConnections(): number {
     return this.sockets.size;
   }
+}
+
+/** Whether two textual addresses are the same (IPv4 also in its ::ffff: mapped form). */
+function sameAddress(a: string, b: string | undefined): boolean {
+  return b !== undefined && (a === b || `::ffff:${a}` === b);
 }
 
 /** The current value of each secret a context was built from (by name). */

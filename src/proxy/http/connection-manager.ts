@@ -260,7 +260,7 @@ class DownstreamConnection {
     const filters = ran.filters;
     if (ran.reply) return this.sendLocal(s, ran.reply, false, filters);
 
-    const d = decideRoute(route, virtualHost, { method: head.method, path, authority, peer: this.peer, body: s.body, bodyLength: s.bodyLength, downstream: 'http1', grpc: req.grpc }, headers, this.state, this.stats);
+    const d = decideRoute(route, virtualHost, { method: head.method, path, authority, peer: this.peer, body: s.body, bodyLength: s.bodyLength, downstream: 'http1', grpc: req.grpc, connection: this.socket }, headers, this.state, this.stats);
     if (d.clusterName !== undefined) s.upstreamCluster = d.clusterName;
     if (d.kind === 'local') return this.sendLocal(s, d.reply, false, filters);
     const { cluster, upstream, timeoutMs, hash } = d;

@@ -17,6 +17,8 @@ import type { ClusterRuntime } from '../cluster/cluster.js';
 import type { CompiledFilter, ProxyState } from './connection-manager.js';
 import type { HttpConnManagerStats } from '../stats/index.js';
 import { logger } from '../../shared/log.js';
+import { originalDstOf } from '../listener/original-dst.js';
+import type { Socket } from 'node:net';
 
 const log = logger('hcm');
 export const DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
@@ -137,7 +139,18 @@ export type RouteDecision =
 export function decideRoute(
   route: Route,
   virtualHost: VirtualHost,
-  req: { method: string; path: string; authority: string; peer: string; body: Buffer[]; bodyLength: number; downstream: DownstreamProtocol; grpc: boolean },
+  req: {
+    method: string;
+    path: string;
+    authority: string;
+    peer: string;
+    body: Buffer[];
+    bodyLength: number;
+    downstream: DownstreamProtocol;
+    grpc: boolean;
+    /** The downstream connection: its original destination (if redirected) is an ORIGINAL_DST cluster's host. */
+    connection?: Socket;
+  },
   headers: HeaderMap,
   state: ProxyState,
   stats: HttpConnManagerStats,
@@ -210,8 +223,10 @@ export function decideRoute(
     for (const hv of owner.requestHeadersToAdd) if (hv.header) (hv.appendAction === 0 && hv.append !== false ? headers.add.bind(headers) : headers.set.bind(headers))(hv.header.key, hv.header.value);
   }
 
-  let originalDst: UpstreamRequest['originalDst'];
-  if (cluster.originalDst) {
+  // ORIGINAL_DST: the connection's original destination when it was redirected to a
+  // use_original_dst listener; otherwise (the app uses the proxy explicitly) the Host.
+  let originalDst: UpstreamRequest['originalDst'] = cluster.originalDst && req.connection ? originalDstOf(req.connection) : undefined;
+  if (cluster.originalDst && !originalDst) {
     const h = headers.get('host') ?? authority;
     const colon = h.lastIndexOf(':');
     originalDst = colon > 0 && !h.endsWith(']') ? { address: h.slice(0, colon), port: Number(h.slice(colon + 1)) || 80 } : { address: h, port: 80 };

@@ -1,7 +1,8 @@
-// Filter chains of a listener, compiled once: each chain's match (destination port,
-// application protocols) and its network filter — an HTTP connection manager or a
-// tcp_proxy — and its TLS termination. A connection is matched after peeking its first
-// bytes (HTTP or not; TLS or not, and the ClientHello's SNI for server_names).
+// Filter chains of a listener, compiled once: each chain's match (destination port — the
+// original destination's on use_original_dst listeners —, application protocols) and its
+// network filter — an HTTP connection manager or a tcp_proxy — and its TLS termination. A
+// connection is matched after peeking its first bytes (HTTP or not; TLS or not, and the
+// ClientHello's SNI for server_names).
 import type { Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Secret } from '../../api/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
@@ -20,6 +21,7 @@ import { handleTcpProxy } from '../tcp/tcp-proxy.js';
 import { handleHttpConnection } from '../http/h2/preface.js';
 import { fail, ok, type Result } from '../../shared/result.js';
 import type { HttpFilterFactory } from '../http/filter.js';
+import { originalDstReader, type OriginalDstReader } from './original-dst.js';
 
 /** Looks up an HTTP filter factory by name / type URL (the filter registry). */
 export type FilterLookup = (name: string, typeUrl: string | undefined) => HttpFilterFactory | undefined;
@@ -117,9 +119,19 @@ function compileChain(fc: FilterChain, i: number, state: ProxyState, lookup: Fil
 export class ListenerChains {
   /** Whether any chain terminates TLS or matches on SNI (connections are then peeked for a ClientHello). */
   private readonly inspectTls: boolean;
+  /** Chains by filter_chain_match.destination_port; a port with chains of its own never falls back to the others (Envoy's order). */
+  private readonly byPort = new Map<number, CompiledChain[]>();
+  /** Chains without a destination_port. */
+  private readonly anyPort: CompiledChain[];
 
-  private constructor(private readonly chains: CompiledChain[]) {
+  private constructor(
+    private readonly chains: CompiledChain[],
+    /** Set when the listener has use_original_dst: each accepted connection's original destination is read. */
+    readonly originalDst?: OriginalDstReader,
+  ) {
     this.inspectTls = chains.some((c) => c.tls || c.serverNames.length);
+    for (const c of chains) if (c.destinationPort !== undefined) this.byPort.set(c.destinationPort, [...(this.byPort.get(c.destinationPort) ?? []), c]);
+    this.anyPort = chains.filter((c) => c.destinationPort === undefined);
   }
 
   /** The secrets the chains' TLS contexts were built from (a listener is rebuilt when one changes). */
@@ -144,13 +156,23 @@ export class ListenerChains {
       if (r.ok) chains.push(r.value);
       else errors.push(...r.errors);
     }
-    return errors.length ? fail(...errors) : ok(new ListenerChains(chains));
+    // use_original_dst: the original destination comes from SO_ORIGINAL_DST (Linux, through koffi).
+    let reader: OriginalDstReader | undefined;
+    if (l.useOriginalDst) {
+      const r = originalDstReader();
+      if (r.ok) reader = r.value;
+      else errors.push(`use_original_dst needs Linux and the koffi module: ${r.errors.join('; ')}`);
+    }
+    return errors.length ? fail(...errors) : ok(new ListenerChains(chains, reader));
   }
 
-  /** Matches a new connection and hands it to the chain's filter; unmatched connections are closed. */
-  handle(socket: Socket, state: ProxyState): void {
-    const port = socket.localPort;
-    const candidates = this.chains.filter((c) => c.destinationPort === undefined || c.destinationPort === port);
+  /**
+   * Matches a new connection and hands it to the chain's filter; unmatched connections are
+   * closed. `port`: the destination port filter_chain_match.destination_port is matched
+   * against (the original destination's for redirected connections).
+   */
+  handle(socket: Socket, state: ProxyState, port = socket.localPort): void {
+    const candidates = (port !== undefined && this.byPort.get(port)) || this.anyPort;
     if (this.inspectTls) return this.inspect(candidates, socket, state);
     const needsPeek = candidates.some((c) => c.httpOnly) && candidates.some((c) => !c.httpOnly);
     if (!needsPeek) return this.dispatch(candidates.find((c) => !c.httpOnly) ?? candidates[0], socket, state);

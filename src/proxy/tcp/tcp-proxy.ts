@@ -1,9 +1,12 @@
 // tcp_proxy: a downstream connection piped to one upstream host of a cluster (or weighted
-// clusters); either side closing or failing ends both.
+// clusters); either side closing or failing ends both. An ORIGINAL_DST cluster's host is the
+// connection's original destination (a redirected connection on a use_original_dst
+// listener); a connection without one is closed.
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { TcpProxy } from '../../api/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
 import type { ProxyState } from '../http/connection-manager.js';
+import { originalDstOf } from '../listener/original-dst.js';
 
 export function handleTcpProxy(cfg: TcpProxy, state: ProxyState, socket: Socket, head?: Buffer): void {
   let clusterName = '';
@@ -21,11 +24,17 @@ export function handleTcpProxy(cfg: TcpProxy, state: ProxyState, socket: Socket,
     }
   }
   const cluster = state.cluster(clusterName);
-  const host = cluster && !cluster.originalDst ? cluster.pick() : undefined;
-  if (!cluster || !host) {
+  if (!cluster) {
     socket.destroy();
     return;
   }
+  const host = cluster.originalDst ? originalDstOf(socket) : cluster.pick();
+  if (!host) {
+    cluster.stats.upstream_cx_none_healthy.inc();
+    socket.destroy();
+    return;
+  }
+  cluster.stats.upstream_cx_total.inc();
   // A cluster with upstream TLS gets TLS here too (never plaintext where TLS is configured).
   const tls = cluster.tls;
   const upstream = tls
@@ -39,8 +48,15 @@ export function handleTcpProxy(cfg: TcpProxy, state: ProxyState, socket: Socket,
         checkServerIdentity: (_host, cert) => tls.check?.(cert),
       })
     : connect({ host: host.address, port: host.port, noDelay: true });
-  const timer = setTimeout(() => upstream.destroy(), cluster.connectTimeoutMs);
-  upstream.once(tls ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+  let connected = false;
+  const timer = setTimeout(() => {
+    cluster.stats.upstream_cx_connect_timeout.inc();
+    upstream.destroy();
+  }, cluster.connectTimeoutMs);
+  upstream.once(tls ? 'secureConnect' : 'connect', () => {
+    connected = true;
+    clearTimeout(timer);
+  });
   if (head?.length) upstream.write(head);
   socket.pipe(upstream);
   upstream.pipe(socket);
@@ -50,7 +66,10 @@ export function handleTcpProxy(cfg: TcpProxy, state: ProxyState, socket: Socket,
     upstream.destroy();
   };
   socket.on('error', end);
-  upstream.on('error', end);
+  upstream.on('error', () => {
+    if (!connected) cluster.stats.upstream_cx_connect_fail.inc();
+    end();
+  });
   socket.on('close', () => upstream.end());
   upstream.on('close', () => socket.end());
 }

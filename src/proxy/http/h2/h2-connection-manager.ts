@@ -170,7 +170,7 @@ export class H2ConnectionManager {
     if (ran.reply) return this.sendLocal(s, ran.reply, filters, info);
 
     headers.remove('content-length'); // the router frames the buffered body
-    const d = decideRoute(route, virtualHost, { method, path, authority, peer: req.downstreamAddress, body: s.body, bodyLength: s.bodyLength, downstream: 'http2', grpc: req.grpc }, headers, this.state, this.stats);
+    const d = decideRoute(route, virtualHost, { method, path, authority, peer: req.downstreamAddress, body: s.body, bodyLength: s.bodyLength, downstream: 'http2', grpc: req.grpc, connection: s.conn.socket }, headers, this.state, this.stats);
     if (d.clusterName !== undefined) s.upstreamCluster = d.clusterName;
     if (d.kind === 'local') return this.sendLocal(s, d.reply, filters, info);
     const { cluster, upstream, timeoutMs, hash } = d;
