@@ -1,0 +1,290 @@
+// `rig install` on the local platform: start the supervisor, then the control plane (pod
+// rigd-<suffix> in rig-system), then the gateways, each behind its Service, waiting for
+// each to be ready. Idempotent: what already runs is kept; what the profile no longer
+// wants is removed. A fresh install that fails is rolled back, leaving nothing running.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VERSION } from '../../shared/version.js';
+import { ControlPlaneClient, NAMESPACE_KIND, SERVICE_KIND } from './control-plane.js';
+import { alive, startSupervisor, runningSupervisor, stopSupervisor, RIG_COMMAND } from './daemon.js';
+import { ensureHome, readState, writeJsonAtomic, writeState, type InstallState, type RigHome } from './home.js';
+import { defaultPodBlock, portInUse } from './ipam.js';
+import { isReady, type PodRecord, type PodSpec } from './pod.js';
+import type { InstallValues } from './profiles.js';
+import { podSuffix } from './supervisor.js';
+import type { SupervisorClient } from './client.js';
+
+export const SYSTEM_NAMESPACE = 'rig-system';
+export const INGRESS = 'rig-ingressgateway';
+export const EGRESS = 'rig-egressgateway';
+
+export class InstallError extends Error {}
+
+export interface InstallOptions {
+  home: RigHome;
+  values: InstallValues;
+  timeoutMs: number;
+  /** One line per step (the ✔ lines). */
+  say: (line: string) => void;
+  /** Progress while waiting (a spinner on a terminal). */
+  waiting?: (what: string) => void;
+}
+
+interface Ctx {
+  o: InstallOptions;
+  sup: SupervisorClient;
+  state: InstallState;
+}
+
+function v(o: InstallOptions, key: string): string {
+  return o.values.values[key]!;
+}
+
+export async function install(o: InstallOptions): Promise<void> {
+  const home = o.home;
+  const fresh = !(await runningSupervisor(home));
+  const previous = readState(home);
+  const block = v(o, 'values.global.podBlock') || previous?.podBlock || defaultPodBlock(home.root);
+  const ingress = {
+    address: v(o, 'values.gateways.istio-ingressgateway.bindAddress'),
+    httpPort: Number(v(o, 'values.gateways.istio-ingressgateway.httpPort')),
+    httpsPort: Number(v(o, 'values.gateways.istio-ingressgateway.httpsPort')),
+  };
+  const wantIngress = v(o, 'components.ingressGateways.enabled') === 'true';
+  const wantEgress = v(o, 'components.egressGateways.enabled') === 'true';
+  const wantPilot = v(o, 'components.pilot.enabled') === 'true';
+  if ((wantIngress || wantEgress) && !wantPilot) throw new InstallError('the gateways need the control plane: keep components.pilot.enabled=true');
+  if (previous && previous.podBlock !== block && !fresh) throw new InstallError(`this mesh uses the pod block ${previous.podBlock}; uninstall it first to change values.global.podBlock`);
+
+  const state: InstallState = {
+    profile: o.values.profile.name,
+    values: o.values.values,
+    podBlock: block,
+    ...(previous?.controlPlane ? { controlPlane: previous.controlPlane } : {}),
+    ...(wantIngress ? { ingress } : {}),
+    installedAt: previous?.installedAt ?? new Date().toISOString(),
+  };
+  const unlock = lockInstall(home);
+  try {
+    const sup0 = fresh ? undefined : await runningSupervisor(home);
+    const existingIngress = sup0 ? (await sup0.client.pods(SYSTEM_NAMESPACE)).find((p) => p.spec.labels.istio === 'ingressgateway') : undefined;
+    if (wantIngress && !existingIngress) {
+      for (const p of [ingress.httpPort, ingress.httpsPort])
+        if (await portInUse(ingress.address, p))
+          throw new InstallError(
+            `port ${p} on ${ingress.address} (the ingress gateway's) is already in use; stop what listens there (see \`ss -ltnp 'sport = :${p}'\`) or pick another port with --set values.gateways.istio-ingressgateway.${p === ingress.httpPort ? 'httpPort' : 'httpsPort'}=N`,
+          );
+    }
+    ensureHome(home);
+    writeState(home, state);
+    const { client: sup } = await startSupervisor(home);
+    o.say('✔ Rigging core installed');
+    const ctx: Ctx = { o, sup, state };
+    if (!wantPilot) {
+      await removeComponent(ctx, 'app', 'rigd', 'rigd');
+    } else {
+      await controlPlane(ctx);
+      o.say('✔ Control plane installed');
+    }
+    // Both gateways start at once; each is reported when ready.
+    const ingressPod = wantIngress ? await gateway(ctx, INGRESS, 'ingressgateway', ingress.address) : undefined;
+    const egressPod = wantEgress ? await gateway(ctx, EGRESS, 'egressgateway', '$(POD_IP)') : undefined;
+    if (ingressPod) {
+      await waitReady(ctx, ingressPod, 'the ingress gateway');
+      o.say('✔ Ingress gateways installed');
+    } else await removeComponent(ctx, 'istio', 'ingressgateway', INGRESS);
+    if (egressPod) {
+      await waitReady(ctx, egressPod, 'the egress gateway');
+      o.say('✔ Egress gateways installed');
+    } else await removeComponent(ctx, 'istio', 'egressgateway', EGRESS);
+    writeState(home, state);
+    o.say('✔ Installation complete');
+  } catch (err) {
+    // Undo what this command started: the supervisor if it was not running, the pods and
+    // state too if there was no mesh here before (the logs stay, to read why).
+    if (fresh) await stopSupervisor(home).catch(() => 0);
+    if (fresh && !previous) for (const p of [home.pods, home.run, home.state]) rmSync(p, { recursive: true, force: true });
+    if (fresh && err instanceof InstallError) err.message += '\n  Nothing was left running.';
+    throw err;
+  } finally {
+    unlock();
+  }
+}
+
+/** One `rig install` at a time per RIG_HOME (a lock file holding the installer's pid). */
+function lockInstall(home: RigHome): () => void {
+  mkdirSync(home.root, { recursive: true });
+  const file = join(home.root, 'install.lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (pid > 0 && alive(pid)) throw new InstallError(`another \`rig install\` (pid ${pid}) is working on ${home.root}; wait for it to finish`);
+    rmSync(file, { force: true });
+  }
+  throw new InstallError(`cannot take ${file}; remove it if no \`rig install\` runs`);
+}
+
+async function waitReady(ctx: Ctx, pod: PodRecord, what: string): Promise<PodRecord> {
+  const deadline = Date.now() + ctx.o.timeoutMs;
+  for (;;) {
+    const p = await ctx.sup.pod(pod.spec.namespace, pod.spec.name);
+    if (!p) throw new InstallError(`${what}: pod ${pod.spec.namespace}/${pod.spec.name} disappeared`);
+    if (isReady(p)) return p;
+    if (Date.now() > deadline) {
+      const events = p.status.events.slice(-5).map((e) => `    ${e.reason}: ${e.message}`).join('\n');
+      throw new InstallError(
+        `${what} did not become ready within ${ctx.o.timeoutMs / 1000}s (pod ${p.spec.namespace}/${p.spec.name}: ${p.status.containerStatuses.map((c) => `${c.name} ${c.state}${c.reason ? ` ${c.reason}` : ''}, ${c.restartCount} restarts`).join('; ')})\n` +
+          (events ? `  recent events:\n${events}\n` : '') +
+          `  its log is in ${ctx.o.home.logs}/${p.spec.namespace}_${p.spec.name}_${p.spec.containers[0]!.name}.log`,
+      );
+    }
+    ctx.o.waiting?.(`Waiting for ${what} (pod ${p.spec.name})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function findPod(ctx: Ctx, label: string, value: string): Promise<PodRecord | undefined> {
+  return (await ctx.sup.pods(SYSTEM_NAMESPACE)).find((p) => p.spec.labels[label] === value && !p.status.deletionTimestamp);
+}
+
+async function controlPlane(ctx: Ctx): Promise<void> {
+  const { o, sup, state } = ctx;
+  let pod = await findPod(ctx, 'app', 'rigd');
+  if (!pod) {
+    const spec: PodSpec = {
+      name: `rigd-${podSuffix()}`,
+      namespace: SYSTEM_NAMESPACE,
+      labels: { app: 'rigd', istio: 'pilot', 'istio.io/rev': 'default' },
+      annotations: { 'sidecar.istio.io/inject': 'false' },
+      serviceAccount: 'rigd',
+      restartPolicy: 'Always',
+      containers: [
+        {
+          name: 'discovery',
+          image: `rigging/pilot:${VERSION}`,
+          command: [...RIG_COMMAND, 'pilot', '--address', '$(POD_IP)', '--xds-port', '15010', '--monitoring-port', '15014', '--config-dir', o.home.config],
+          ports: [
+            { name: 'grpc-xds', containerPort: 15010 },
+            { name: 'http-monitoring', containerPort: 15014 },
+          ],
+          readinessProbe: { httpGet: { path: '/ready', port: 15014 } },
+        },
+      ],
+    };
+    pod = await sup.create(spec);
+  }
+  pod = await waitReady(ctx, pod, 'the control plane');
+  const ip = pod.status.podIP;
+  state.controlPlane = { ip, xds: `${ip}:15010`, monitoring: `${ip}:15014`, pod: pod.spec.name };
+  writeState(o.home, state);
+  // Where every command finds the control plane (see src/cli/control-plane.ts).
+  writeJsonAtomic(join(o.home.run, 'control-plane.json'), { monitoringAddress: state.controlPlane.monitoring, xdsAddress: state.controlPlane.xds });
+  const cp = new ControlPlaneClient(state.controlPlane.monitoring);
+  const docs: string[] = [];
+  for (const ns of ['default', SYSTEM_NAMESPACE]) if (!(await cp.get(NAMESPACE_KIND, '', ns))) docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`);
+  docs.push(
+    service('rigd', { app: 'rigd', istio: 'pilot' }, { app: 'rigd' }, 'ClusterIP', [
+      ['grpc-xds', 15010, 15010],
+      ['http-monitoring', 15014, 15014],
+    ]),
+  );
+  await cp.apply(docs.join('---\n'), 'rig-install');
+}
+
+function service(name: string, labels: Record<string, string>, selector: Record<string, string>, type: string, ports: [string, number, number][]): string {
+  const obj = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: SYSTEM_NAMESPACE, labels },
+    spec: { type, selector, ports: ports.map(([n, port, targetPort]) => ({ name: n, port, targetPort, protocol: 'TCP' })) },
+  };
+  return JSON.stringify(obj) + '\n';
+}
+
+/** The gateway's pod (created unless it runs) and its Service; the caller waits for it. */
+async function gateway(ctx: Ctx, name: string, istioLabel: string, bindAddress: string): Promise<PodRecord> {
+  const { sup, state, o } = ctx;
+  const cp = state.controlPlane!;
+  const ingress = istioLabel === 'ingressgateway';
+  const httpPort = ingress ? Number(v(o, 'values.gateways.istio-ingressgateway.httpPort')) : 8080;
+  const httpsPort = ingress ? Number(v(o, 'values.gateways.istio-ingressgateway.httpsPort')) : 8443;
+  let pod = await findPod(ctx, 'istio', istioLabel);
+  if (!pod) {
+    const podName = `${name}-${podSuffix()}`;
+    const labels = { app: name, istio: istioLabel };
+    const metadata = {
+      NAMESPACE: SYSTEM_NAMESPACE,
+      NAME: podName,
+      LABELS: labels,
+      SERVICE_ACCOUNT: `${name}-service-account`,
+      INSTANCE_IPS: '$(POD_IP)',
+      RIG_GATEWAY_BIND_ADDRESS: bindAddress,
+    };
+    pod = await sup.create({
+      name: podName,
+      namespace: SYSTEM_NAMESPACE,
+      labels,
+      annotations: { 'sidecar.istio.io/inject': 'false' },
+      serviceAccount: `${name}-service-account`,
+      restartPolicy: 'Always',
+      containers: [
+        {
+          name: 'istio-proxy',
+          image: `rigging/proxy:${VERSION}`,
+          command: [
+            ...RIG_COMMAND,
+            'proxy',
+            '--xds',
+            cp.xds,
+            '--node-id',
+            `router~$(POD_IP)~${podName}.${SYSTEM_NAMESPACE}~${SYSTEM_NAMESPACE}.svc.cluster.local`,
+            '--metadata',
+            JSON.stringify(metadata),
+            '--admin-address',
+            '$(POD_IP)',
+            '--admin-port',
+            '15000',
+            '--drain-seconds',
+            '1',
+          ],
+          ports: [
+            { name: 'http2', containerPort: httpPort },
+            { name: 'https', containerPort: httpsPort },
+            { name: 'status-port', containerPort: 15021 },
+          ],
+          readinessProbe: { httpGet: { path: '/ready', port: 15000 } },
+        },
+      ],
+    });
+  }
+  await new ControlPlaneClient(cp.monitoring).apply(
+    service(name, { app: name, istio: istioLabel }, { istio: istioLabel }, ingress ? 'LoadBalancer' : 'ClusterIP', [
+      ['status-port', 15021, 15021],
+      ['http2', 80, httpPort],
+      ['https', 443, httpsPort],
+    ]),
+    'rig-install',
+  );
+  return pod;
+}
+
+/** Removes a component the profile no longer wants (its pod and Service). */
+async function removeComponent(ctx: Ctx, label: string, value: string, serviceName: string): Promise<void> {
+  const pod = await findPod(ctx, label, value);
+  if (pod) await ctx.sup.delete(pod.spec.namespace, pod.spec.name);
+  if (serviceName === 'rigd') {
+    delete ctx.state.controlPlane;
+    rmSync(join(ctx.o.home.run, 'control-plane.json'), { force: true });
+    return;
+  }
+  const cp = ctx.state.controlPlane;
+  if (!cp) return;
+  const client = new ControlPlaneClient(cp.monitoring);
+  if (!(await client.ready())) return;
+  if (await client.get(SERVICE_KIND, SYSTEM_NAMESPACE, serviceName)) await client.delete(SERVICE_KIND, SYSTEM_NAMESPACE, serviceName);
+}

@@ -1,0 +1,426 @@
+// The supervisor: the local platform's kubelet. One long-lived process per RIG_HOME that
+//   - runs each pod's containers as child processes (see container.ts) and keeps them
+//     running, with restarts, backoff and readiness probes;
+//   - injects the sidecar (`rig proxy` in explicit mode on the pod's own loopback IP) when
+//     the pod's namespace asks for it;
+//   - registers every pod with the control plane as a workload, and keeps the control
+//     plane's registry equal to its pods (so a restarted control plane learns them again);
+//   - persists each pod (spec + status) to RIG_HOME/pods, and on start brings back the pods
+//     it finds there;
+//   - serves the API the CLI uses (supervisor-api.ts).
+// On SIGTERM it stops every container (SIGTERM, then SIGKILL after the grace period).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { logger } from '../../shared/log.js';
+import { VERSION } from '../../shared/version.js';
+import { Container } from './container.js';
+import { ControlPlaneClient, NAMESPACE_KIND, type RegisteredWorkload } from './control-plane.js';
+import { readJson, readState, writeJsonAtomic, type RigHome } from './home.js';
+import { allocatePodIP, appAddressOf, defaultPodBlock } from './ipam.js';
+import { SIDECAR_CONTAINER, expandVars, isReady, validatePodSpec, type ContainerSpec, type PodEvent, type PodRecord, type PodSpec } from './pod.js';
+
+const log = logger('supervisor');
+
+export const INJECT_ANNOTATION = 'sidecar.istio.io/inject';
+const MAX_EVENTS = 30;
+/** Environment a container inherits from the supervisor; everything else is the pod's own. */
+const INHERITED_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL', 'TERM', 'RIG_HOME', 'RIG_LOG_LEVEL'];
+
+export class SupervisorError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface SupervisorOptions {
+  home: RigHome;
+  /** argv prefix that runs `rig` (node + bin/rig). */
+  rigCommand: string[];
+  /** How long containers get between SIGTERM and SIGKILL. */
+  terminationGraceMs?: number;
+  probeIntervalMs?: number;
+  syncIntervalMs?: number;
+}
+
+interface PodRunner {
+  record: PodRecord;
+  containers: Container[];
+  /** The workload last registered (JSON), to skip unchanged updates. */
+  registered?: string;
+  deleting?: Promise<void>;
+}
+
+export function podKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+export class Supervisor {
+  private readonly pods = new Map<string, PodRunner>();
+  private probeTimer: NodeJS.Timeout | undefined;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncing = false;
+  private syncAgain = false;
+  private creating: Promise<unknown> = Promise.resolve();
+  private stopping = false;
+  private readonly graceMs: number;
+  /** Pending status writes, coalesced. */
+  private readonly dirty = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: SupervisorOptions) {
+    this.graceMs = o.terminationGraceMs ?? 5000;
+  }
+
+  /** Brings back the pods recorded in RIG_HOME/pods and starts the loops. */
+  start(): void {
+    for (const f of readdirSync(this.o.home.pods).filter((x) => x.endsWith('.json')).sort()) {
+      const rec = readJson<PodRecord>(join(this.o.home.pods, f));
+      if (!rec?.spec) continue;
+      if (rec.status.deletionTimestamp) {
+        rmSync(join(this.o.home.pods, f), { force: true });
+        continue;
+      }
+      this.run(rec, true);
+    }
+    this.probeTimer = setInterval(() => this.probeAll(), this.o.probeIntervalMs ?? 300);
+    this.syncTimer = setInterval(() => void this.syncWorkloads(), this.o.syncIntervalMs ?? 1000);
+  }
+
+  list(namespace?: string): PodRecord[] {
+    return [...this.pods.values()]
+      .map((p) => p.record)
+      .filter((r) => namespace === undefined || r.spec.namespace === namespace)
+      .sort((a, b) => (a.spec.namespace + '/' + a.spec.name < b.spec.namespace + '/' + b.spec.name ? -1 : 1));
+  }
+
+  get(namespace: string, name: string): PodRecord | undefined {
+    return this.pods.get(podKey(namespace, name))?.record;
+  }
+
+  private controlPlane(): ControlPlaneClient | undefined {
+    const cp = readState(this.o.home)?.controlPlane;
+    return cp ? new ControlPlaneClient(cp.monitoring, 3000) : undefined;
+  }
+
+  /** Whether a new pod in `spec.namespace` gets a sidecar (namespace labels, pod annotation/label). */
+  private async wantsSidecar(spec: PodSpec): Promise<boolean> {
+    const podChoice = spec.annotations[INJECT_ANNOTATION] ?? spec.labels[INJECT_ANNOTATION];
+    if (podChoice === 'false') return false;
+    const cp = this.controlPlane();
+    if (!cp) {
+      if (spec.namespace === 'rig-system') return false;
+      throw new SupervisorError('the control plane is not installed yet; run `rig install` first', 503);
+    }
+    let ns;
+    try {
+      ns = await cp.get(NAMESPACE_KIND, '', spec.namespace);
+    } catch (err) {
+      throw new SupervisorError(`cannot check namespace ${spec.namespace}: ${(err as Error).message}`, 503);
+    }
+    if (!ns) throw new SupervisorError(`namespaces "${spec.namespace}" not found; create it with \`rig create namespace ${spec.namespace}\``, 404);
+    const labels = ns.metadata.labels ?? {};
+    if (podChoice === 'true') return true;
+    return labels['istio-injection'] === 'enabled' || (labels['istio.io/rev'] !== undefined && labels['istio-injection'] !== 'disabled');
+  }
+
+  /** Creates and starts a pod. Creations run one at a time, so names and addresses never race. */
+  create(spec: PodSpec): Promise<PodRecord> {
+    const next = this.creating.then(() => this.createNow(spec));
+    this.creating = next.catch(() => undefined);
+    return next;
+  }
+
+  private async createNow(spec: PodSpec): Promise<PodRecord> {
+    if (this.stopping) throw new SupervisorError('the supervisor is shutting down', 503);
+    spec = { ...spec, labels: spec.labels ?? {}, annotations: spec.annotations ?? {}, serviceAccount: spec.serviceAccount || 'default', restartPolicy: spec.restartPolicy ?? 'Always' };
+    const errs = validatePodSpec(spec);
+    if (errs.length) throw new SupervisorError(`pod ${spec.namespace}/${spec.name} is invalid:\n  ${errs.join('\n  ')}`, 400);
+    const key = podKey(spec.namespace, spec.name);
+    if (this.pods.has(key)) throw new SupervisorError(`pods "${spec.name}" already exists in namespace ${spec.namespace}`, 409);
+    const sidecar = await this.wantsSidecar(spec);
+    if (sidecar && spec.containers.some((c) => c.name === SIDECAR_CONTAINER)) throw new SupervisorError(`container name ${SIDECAR_CONTAINER} is the sidecar's; rename the container`, 400);
+    const block = readState(this.o.home)?.podBlock ?? defaultPodBlock(this.o.home.root);
+    const taken = new Set([...this.pods.values()].map((p) => p.record.status.podIP));
+    const podIP = await allocatePodIP(block, taken);
+    const appIP = sidecar ? appAddressOf(block, podIP) : podIP;
+    const containers = sidecar ? [...spec.containers, this.sidecarContainer(spec, podIP, appIP)] : spec.containers;
+    const now = new Date().toISOString();
+    const record: PodRecord = {
+      uid: randomUUID(),
+      creationTimestamp: now,
+      spec: { ...spec, containers },
+      status: { phase: 'Pending', podIP, appIP, hostIP: '127.0.0.1', startTime: now, hasSidecar: sidecar, containerStatuses: [], events: [] },
+    };
+    this.pods.set(key, { record, containers: [] });
+    this.event(record, 'Normal', 'Scheduled', `Successfully assigned ${key} to local (pod IP ${podIP}${sidecar ? `, app address ${appIP}` : ''})`);
+    if (sidecar) this.event(record, 'Normal', 'Injected', 'Injected the istio-proxy sidecar (namespace label istio-injection=enabled)');
+    this.run(record, false);
+    return record;
+  }
+
+  private sidecarContainer(spec: PodSpec, podIP: string, appIP: string): ContainerSpec {
+    const cp = readState(this.o.home)?.controlPlane;
+    if (!cp) throw new SupervisorError('the control plane is not installed; run `rig install`', 503);
+    const metadata = {
+      NAMESPACE: spec.namespace,
+      NAME: spec.name,
+      LABELS: spec.labels,
+      SERVICE_ACCOUNT: spec.serviceAccount,
+      INSTANCE_IPS: podIP,
+      INTERCEPTION_MODE: 'NONE',
+      RIG_APP_ADDRESS: appIP,
+    };
+    return {
+      name: SIDECAR_CONTAINER,
+      image: `rigging/proxy:${VERSION}`,
+      command: [
+        ...this.o.rigCommand,
+        'proxy',
+        '--xds',
+        cp.xds,
+        '--node-id',
+        `sidecar~${podIP}~${spec.name}.${spec.namespace}~${spec.namespace}.svc.cluster.local`,
+        '--metadata',
+        JSON.stringify(metadata),
+        '--admin-address',
+        podIP,
+        '--admin-port',
+        '15000',
+        '--drain-seconds',
+        '1',
+      ],
+      readinessProbe: { httpGet: { path: '/ready', port: 15000 } },
+    };
+  }
+
+  /** The environment of one container. */
+  private envOf(rec: PodRecord, c: ContainerSpec): Record<string, string> {
+    const s = rec.status;
+    const env: Record<string, string> = {};
+    for (const k of INHERITED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k];
+    Object.assign(env, {
+      POD_NAME: rec.spec.name,
+      POD_NAMESPACE: rec.spec.namespace,
+      POD_IP: s.podIP,
+      INSTANCE_IP: s.podIP,
+      HOST: c.name === SIDECAR_CONTAINER && s.hasSidecar ? s.podIP : s.appIP,
+      SERVICE_ACCOUNT: rec.spec.serviceAccount,
+      RIG_POD_UID: rec.uid,
+    });
+    const port = c.ports?.[0]?.containerPort;
+    if (port !== undefined) env.PORT = String(port);
+    if (s.hasSidecar && c.name !== SIDECAR_CONTAINER) {
+      const proxy = `http://${s.podIP}:15001`;
+      const noProxy = ['localhost', '127.0.0.1', s.podIP, s.appIP].join(',');
+      Object.assign(env, { HTTP_PROXY: proxy, http_proxy: proxy, NO_PROXY: noProxy, no_proxy: noProxy });
+    }
+    for (const [k, v] of Object.entries(c.env ?? {})) env[k] = expandVars(v, env);
+    return env;
+  }
+
+  /** Starts the containers of a (new or restored) pod. */
+  private run(record: PodRecord, restored: boolean): void {
+    const key = podKey(record.spec.namespace, record.spec.name);
+    const runner: PodRunner = this.pods.get(key) ?? { record, containers: [] };
+    this.pods.set(key, runner);
+    const previous = new Map(record.status.containerStatuses.map((c) => [c.name, c]));
+    runner.containers = record.spec.containers.map((spec) => {
+      const env = this.envOf(record, spec);
+      const argv = [...spec.command, ...(spec.args ?? [])].map((a) => expandVars(a, env));
+      const isApp = !(record.status.hasSidecar && spec.name === SIDECAR_CONTAINER);
+      const probeSpec: ContainerSpec =
+        spec.readinessProbe || !isApp || !spec.ports?.length ? spec : { ...spec, readinessProbe: { tcpSocket: { port: spec.ports[0]!.containerPort } } };
+      const prev = previous.get(spec.name);
+      return new Container({
+        spec: probeSpec,
+        argv,
+        env,
+        logFile: join(this.o.home.logs, `${record.spec.namespace}_${record.spec.name}_${spec.name}.log`),
+        restartPolicy: record.spec.restartPolicy,
+        probeHost: isApp ? record.status.appIP : record.status.podIP,
+        ...(restored && prev ? { previous: { ...prev, restartCount: prev.restartCount } } : {}),
+        onChange: () => this.changed(runner),
+        onEvent: (type, reason, message) => this.event(record, type, reason, message),
+      });
+    });
+    record.status.containerStatuses = runner.containers.map((c) => c.status);
+    for (const c of runner.containers) c.start();
+    this.changed(runner);
+  }
+
+  private event(rec: PodRecord, type: PodEvent['type'], reason: string, message: string): void {
+    rec.status.events.push({ time: new Date().toISOString(), type, reason, message });
+    if (rec.status.events.length > MAX_EVENTS) rec.status.events.splice(0, rec.status.events.length - MAX_EVENTS);
+  }
+
+  private changed(runner: PodRunner): void {
+    const s = runner.record.status;
+    const cs = s.containerStatuses;
+    if (cs.length && cs.every((c) => c.state === 'Terminated')) s.phase = cs.every((c) => c.exitCode === 0) ? 'Succeeded' : 'Failed';
+    else if (cs.some((c) => c.state === 'Running' || c.restartCount > 0)) s.phase = 'Running';
+    this.dirty.add(podKey(runner.record.spec.namespace, runner.record.spec.name));
+    this.flushTimer ??= setTimeout(() => this.flush(), 50);
+  }
+
+  private podFile(namespace: string, name: string): string {
+    return join(this.o.home.pods, `${namespace}_${name}.json`);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    for (const key of this.dirty) {
+      const r = this.pods.get(key);
+      if (!r) continue;
+      const rec = r.record;
+      const statuses = r.containers.map((c) => ({ ...c.status, ...(c.pid ? { pid: c.pid } : {}) }));
+      try {
+        writeJsonAtomic(this.podFile(rec.spec.namespace, rec.spec.name), { ...rec, status: { ...rec.status, containerStatuses: statuses } });
+      } catch (err) {
+        log.error('cannot write pod status', { pod: key, err });
+      }
+    }
+    this.dirty.clear();
+    // A pod that came, went or changed readiness reaches the control plane now, not at the next tick.
+    void this.syncWorkloads();
+  }
+
+  private probeAll(): void {
+    for (const p of this.pods.values()) for (const c of p.containers) void c.probe();
+  }
+
+  /**
+   * Replaces a pod's labels. The workload is re-registered at once (so Services and subsets
+   * select it by its new labels); running processes are not restarted, so a sidecar keeps
+   * the LABELS it started with in its node metadata, as a Kubernetes pod's proxy does.
+   */
+  relabel(namespace: string, name: string, labels: Record<string, string>): PodRecord {
+    const runner = this.pods.get(podKey(namespace, name));
+    if (!runner || runner.record.status.deletionTimestamp) throw new SupervisorError(`pods "${name}" not found in namespace ${namespace}`, 404);
+    for (const [k, v] of Object.entries(labels)) if (typeof v !== 'string' || !k) throw new SupervisorError(`label ${k}: the value must be a string`, 400);
+    runner.record.spec.labels = { ...labels };
+    this.event(runner.record, 'Normal', 'Labeled', `labels: ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',') || '<none>'}`);
+    this.changed(runner);
+    return runner.record;
+  }
+
+  /** The environment and working directory of a pod's container, for `rig exec`. */
+  execContext(namespace: string, name: string, container?: string): { env: Record<string, string>; workingDir?: string; container: string } {
+    const rec = this.get(namespace, name);
+    if (!rec) throw new SupervisorError(`pods "${name}" not found in namespace ${namespace}`, 404);
+    const names = rec.spec.containers.map((c) => c.name);
+    const spec = container ? rec.spec.containers.find((c) => c.name === container) : rec.spec.containers[0];
+    if (!spec) throw new SupervisorError(`container ${container} is not valid for pod ${name}; choose one of: [${names.join(' ')}]`, 400);
+    return { env: this.envOf(rec, spec), ...(spec.workingDir ? { workingDir: spec.workingDir } : {}), container: spec.name };
+  }
+
+  /** Deletes a pod: unregisters it, stops its containers, forgets it. */
+  delete(namespace: string, name: string, wait = true): Promise<PodRecord> {
+    const key = podKey(namespace, name);
+    const runner = this.pods.get(key);
+    if (!runner) return Promise.reject(new SupervisorError(`pods "${name}" not found in namespace ${namespace}`, 404));
+    const rec = runner.record;
+    if (!runner.deleting) {
+      rec.status.deletionTimestamp = new Date().toISOString();
+      this.event(rec, 'Normal', 'Killing', 'Stopping all containers');
+      this.changed(runner);
+      runner.deleting = (async () => {
+        await this.controlPlane()
+          ?.deleteWorkload(namespace, name)
+          .catch((err: unknown) => log.warn('cannot unregister the workload', { pod: key, err }));
+        await Promise.all(runner.containers.map((c) => c.stop(this.graceMs)));
+        this.pods.delete(key);
+        this.dirty.delete(key);
+        rmSync(this.podFile(namespace, name), { force: true });
+        for (const c of rec.spec.containers)
+          for (const suffix of ['.log', '.log.1']) rmSync(join(this.o.home.logs, `${namespace}_${name}_${c.name}${suffix}`), { force: true });
+      })();
+    }
+    return wait ? runner.deleting.then(() => rec) : Promise.resolve(rec);
+  }
+
+  private desiredWorkload(rec: PodRecord): RegisteredWorkload {
+    const ports = rec.spec.containers
+      .filter((c) => !(rec.status.hasSidecar && c.name === SIDECAR_CONTAINER))
+      .flatMap((c) => c.ports ?? [])
+      .map((p) => ({ ...(p.name && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(p.name) && p.name.length <= 15 ? { name: p.name } : {}), port: p.containerPort }));
+    const seen = new Set<number>();
+    return {
+      namespace: rec.spec.namespace,
+      name: rec.spec.name,
+      labels: rec.spec.labels,
+      serviceAccount: rec.spec.serviceAccount,
+      ip: rec.status.podIP,
+      ports: ports.filter((p) => !seen.has(p.port) && seen.add(p.port)),
+      healthy: isReady(rec),
+      hasSidecar: rec.status.hasSidecar,
+    };
+  }
+
+  /** Makes the control plane's workload registry equal to the running pods. */
+  async syncWorkloads(): Promise<void> {
+    if (this.stopping) return;
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    const cp = this.controlPlane();
+    if (!cp) return;
+    this.syncing = true;
+    try {
+      const registered = new Map((await cp.workloads()).map((w) => [podKey(w.namespace, w.name), JSON.stringify(normalize(w))]));
+      for (const [key, runner] of this.pods) {
+        if (runner.record.status.deletionTimestamp) continue;
+        const want = this.desiredWorkload(runner.record);
+        if (registered.get(key) !== JSON.stringify(normalize(want))) await cp.putWorkload(want);
+        registered.delete(key);
+      }
+      for (const key of registered.keys()) {
+        const [ns, name] = key.split('/') as [string, string];
+        if (!this.pods.get(key)?.deleting) await cp.deleteWorkload(ns, name);
+      }
+    } catch (err) {
+      log.debug('workload sync failed (the control plane may be starting)', { err: (err as Error).message });
+    } finally {
+      this.syncing = false;
+    }
+    if (this.syncAgain) {
+      this.syncAgain = false;
+      await this.syncWorkloads();
+    }
+  }
+
+  /** Stops every container (the pods stay recorded, and come back with the supervisor). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.probeTimer);
+    clearInterval(this.syncTimer);
+    await Promise.all([...this.pods.values()].flatMap((p) => p.containers.map((c) => c.stop(this.graceMs))));
+    await Promise.all([...this.pods.values()].map((p) => p.deleting));
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    for (const r of this.pods.values()) this.dirty.add(podKey(r.record.spec.namespace, r.record.spec.name));
+    this.flush();
+  }
+}
+
+function normalize(w: RegisteredWorkload): RegisteredWorkload {
+  return {
+    namespace: w.namespace,
+    name: w.name,
+    labels: Object.fromEntries(Object.entries(w.labels).sort(([a], [b]) => (a < b ? -1 : 1))),
+    serviceAccount: w.serviceAccount,
+    ip: w.ip,
+    ports: w.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port })),
+    healthy: w.healthy,
+    hasSidecar: w.hasSidecar,
+  };
+}
+
+/** A Kubernetes-style random suffix: 5 characters from the consonant-digit alphabet. */
+export function podSuffix(n = 5): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  return [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join('');
+}
