@@ -2,17 +2,19 @@
 // control plane, or standalone from an Envoy bootstrap file (static_resources, with an
 // optional dynamic_resources ADS section), as Envoy runs.
 import { readFileSync } from 'node:fs';
+import cluster from 'node:cluster';
 import type { Command } from './command.js';
+import { formatFlags, parseArgs, UsageError } from './args.js';
 import { ProxyAgent, type AgentOptions } from '../proxy/agent.js';
 import { builtinFilters } from '../proxy/filter-lookup.js';
-import { loadBootstrap, xdsBootstrapOf } from '../proxy/bootstrap/index.js';
 
 export const proxyCommand: Command = {
   name: 'proxy',
   summary: 'Run the proxy (sidecar or gateway), configured over xDS or from an Envoy bootstrap file',
-  usage: 'rig proxy (--config envoy.yaml | --xds HOST:PORT --node-id ID [--metadata JSON]) [--admin-address IP] [--admin-port N]',
+  usage: 'rig proxy (--config envoy.yaml | --xds HOST:PORT --node-id ID [--metadata JSON]) [--admin-address IP] [--admin-port N] [--concurrency N]',
   examples: [
     'rig proxy --config front-proxy.yaml            # an Envoy bootstrap: static_resources, admin, optional ADS',
+    'rig proxy --config gateway.yaml --concurrency 4  # four worker processes share the listeners',
     "rig proxy --xds 127.0.0.1:15010 --node-id 'sidecar~127.0.0.2~reviews-v1-1.default~default.svc.cluster.local' --metadata '{\"NAMESPACE\":\"default\",\"LABELS\":{\"app\":\"reviews\"}}'",
     "rig proxy --xds 127.0.0.1:15010 --node-id 'router~127.0.0.9~rig-ingressgateway-1.rig-system~rig-system.svc.cluster.local' --admin-port 0",
   ],
@@ -26,9 +28,20 @@ export const proxyCommand: Command = {
     { name: 'admin-address', type: 'string', default: '127.0.0.1', description: 'admin API address' },
     { name: 'admin-port', type: 'number', default: 15000, description: 'admin API port (0 = any)' },
     { name: 'drain-seconds', type: 'number', default: 5, description: 'on SIGTERM, how long in-flight requests may take' },
+    { name: 'concurrency', type: 'number', default: 1, description: 'worker processes sharing the listeners (1 for a sidecar; the number of cores for a gateway); one xDS connection and admin API in all cases' },
   ],
   async run(args) {
     const drainMs = (args.flags['drain-seconds'] as number) * 1000;
+    // A worker forked by the primary (--concurrency N) gets its config from the primary only.
+    if (cluster.isWorker) {
+      const { runWorker } = await import('../proxy/workers/worker.js');
+      process.exit(await runWorker({ filters: builtinFilters, drainMs }));
+    }
+    const concurrency = args.flags.concurrency as number;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+      process.stderr.write(`error: --concurrency must be a whole number from 1 to 256, got ${String(args.flags.concurrency)}\n`);
+      return 1;
+    }
     const file = args.flags.config as string | undefined;
     if (file) {
       let text: string;
@@ -38,6 +51,8 @@ export const proxyCommand: Command = {
         process.stderr.write(`error: cannot read ${file}: ${(err as Error).message}\n`);
         return 1;
       }
+      // Imported here: a sidecar configured over xDS never loads the bootstrap's types.
+      const { loadBootstrap, xdsBootstrapOf } = await import('../proxy/bootstrap/index.js');
       const b = loadBootstrap(text, file);
       if (!b.ok) {
         process.stderr.write(`error: ${file} cannot be used:\n  ${b.errors.join('\n  ')}\n`);
@@ -54,6 +69,7 @@ export const proxyCommand: Command = {
           filters: builtinFilters,
           admin,
           drainMs,
+          concurrency,
         },
         b.value.node.id || file,
         admin.address,
@@ -77,6 +93,7 @@ export const proxyCommand: Command = {
         filters: builtinFilters,
         admin: { address: args.flags['admin-address'] as string, port: args.flags['admin-port'] as number },
         drainMs,
+        concurrency,
       },
       id,
       args.flags['admin-address'] as string,
@@ -93,16 +110,42 @@ async function runAgent(opts: AgentOptions, name: string, adminAddress: string):
     process.stderr.write(`error: ${(err as Error).message}\n`);
     return 1;
   }
-  const listeners = agent.proxy.listenerList().filter((l) => l.port > 0).map((l) => `${l.name}=${l.address}:${l.port}`);
+  const listeners = agent.listenerList().filter((l) => l.port > 0).map((l) => `${l.name}=${l.address}:${l.port}`);
   process.stdout.write(
     `rig proxy ${name}\n  admin  http://${adminAddress}:${agent.adminPort}/\n` +
       (opts.bootstrap ? `  xDS    ${opts.bootstrap.xdsServer}\n` : '') +
+      (agent.workers ? `  workers ${agent.workers.size}\n` : '') +
       (listeners.length ? `  listeners ${listeners.join(' ')}\n` : ''),
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  // Until a signal, or until the agent stops by itself (POST /quitquitquit).
+  await Promise.race([
+    agent.stopped,
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    }),
+  ]);
   await agent.stop();
   return 0;
+}
+
+/**
+ * `rig proxy ARGS` on its own, without the other commands' modules: the entry point of the
+ * proxy bundle (scripts/build-proxy.mjs) that bin/rig runs when it is fresh. `argv` starts
+ * with "proxy"; `--help` is left to the full CLI. A usage error prints what src/cli/main.ts does.
+ */
+export async function proxyMain(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await proxyCommand.run(parseArgs(argv.slice(1), proxyCommand.flags));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      const c = proxyCommand;
+      const help = [c.summary, '', `Usage: ${c.usage}`, '', 'Flags:', formatFlags(c.flags), '', 'Examples:', ...c.examples.map((e) => `  ${e}`), ''].join('\n');
+      process.stderr.write(`error: ${err.message}\n\n${help}`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -14,7 +14,7 @@ import { SocketAddress_Protocol } from '../../api/gen/envoy/config/core/v3/addre
 import { NodeSchema, type Node } from '../../api/gen/envoy/config/core/v3/base_pb.js';
 import type { Listener } from '../../api/gen/envoy/config/listener/v3/listener_pb.js';
 import type { Secret } from '../../api/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
-import { envoyRegistry } from '../../api/gen/registry.js';
+import { proxyRegistry } from '../../api/envoy/proxy-registry.js';
 import { ErrorCollector, fail, ok, type Result } from '../../shared/result.js';
 import type { XdsBootstrap } from '../xds-client/bootstrap.js';
 import { checkDynamicResources } from './dynamic-resources.js';
@@ -44,11 +44,11 @@ export function loadBootstrap(text: string, file: string): Result<ProxyBootstrap
   const parsed = parseText(text, file);
   if (!parsed.ok) return parsed;
 
-  const checked = checkProtoJson(BootstrapSchema, parsed.value, envoyRegistry, BOOTSTRAP_SUPPORT);
+  const checked = checkProtoJson(BootstrapSchema, parsed.value, proxyRegistry, BOOTSTRAP_SUPPORT);
   if (checked.errors.length > 0) return { ok: false, errors: checked.errors };
   let bootstrap: Bootstrap;
   try {
-    bootstrap = fromJson(BootstrapSchema, checked.value, { registry: envoyRegistry });
+    bootstrap = fromJson(BootstrapSchema, checked.value, { registry: proxyRegistry });
   } catch (err) {
     // The check above decodes every field it passes; this is a gap in it, not in the input.
     return fail(`${file}: ${(err as Error).message}`);

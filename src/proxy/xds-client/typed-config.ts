@@ -4,7 +4,7 @@
 // Rigging NACKs what it cannot honour instead of silently ignoring it.
 import type { DescMessage, Message, MessageShape } from '@bufbuild/protobuf';
 import { anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
-import { envoyRegistry } from '../../api/gen/registry.js';
+import { proxyRegistry } from '../../api/envoy/proxy-registry.js';
 import { typeNameOf } from '../../api/envoy/types.js';
 import type { ErrorCollector } from '../../shared/result.js';
 
@@ -19,12 +19,12 @@ export function unpackKnown(any: Any, errors: ErrorCollector, field: string, opt
     errors.add(field, 'type_url is empty');
     return undefined;
   }
-  if (!envoyRegistry.getMessage(typeName)) {
+  if (!proxyRegistry.getMessage(typeName)) {
     if (!optional) errors.add(field, `unsupported type ${typeName}`);
     return undefined;
   }
   try {
-    return anyUnpack(any, envoyRegistry);
+    return anyUnpack(any, proxyRegistry);
   } catch (err) {
     errors.add(field, `cannot decode ${typeName}: ${(err as Error).message}`);
     return undefined;
