@@ -27,6 +27,7 @@ export const proxyCommand: Command = {
     { name: 'zone', type: 'string', default: '', description: 'locality zone' },
     { name: 'admin-address', type: 'string', default: '127.0.0.1', description: 'admin API address' },
     { name: 'admin-port', type: 'number', default: 15000, description: 'admin API port (0 = any)' },
+    { name: 'health-port', type: 'number', description: "port of Istio's health endpoint /healthz/ready on the admin address (0 = any, -1 = none; default 15021 when the admin port is 15000, else none)" },
     { name: 'drain-seconds', type: 'number', default: 5, description: 'on SIGTERM, how long in-flight requests may take' },
     { name: 'concurrency', type: 'number', default: 1, description: 'worker processes sharing the listeners (1 for a sidecar; the number of cores for a gateway); one xDS connection and admin API in all cases' },
   ],
@@ -68,6 +69,7 @@ export const proxyCommand: Command = {
           staticConfig: { listeners: b.value.staticListeners, clusters: b.value.staticClusters, secrets: b.value.staticSecrets },
           filters: builtinFilters,
           admin,
+          ...healthOf(args.flags, admin),
           drainMs,
           concurrency,
         },
@@ -92,6 +94,7 @@ export const proxyCommand: Command = {
         bootstrap: { node: { id, cluster: args.flags.cluster as string, metadata: metadata as never, locality: { zone: args.flags.zone as string } }, xdsServer: args.flags.xds as string },
         filters: builtinFilters,
         admin: { address: args.flags['admin-address'] as string, port: args.flags['admin-port'] as number },
+        ...healthOf(args.flags, { address: args.flags['admin-address'] as string, port: args.flags['admin-port'] as number }),
         drainMs,
         concurrency,
       },
@@ -100,6 +103,13 @@ export const proxyCommand: Command = {
     );
   },
 };
+
+/** Where /healthz/ready is served: --health-port, else 15021 beside an admin API on Istio's 15000. */
+function healthOf(flags: Record<string, unknown>, admin: { address: string; port: number }): { health?: { address: string; port: number } } {
+  const p = flags['health-port'] as number | undefined;
+  const port = p ?? (admin.port === 15000 ? 15021 : -1);
+  return port >= 0 ? { health: { address: admin.address, port } } : {};
+}
 
 async function runAgent(opts: AgentOptions, name: string, adminAddress: string): Promise<number> {
   const agent = new ProxyAgent(opts);
@@ -113,6 +123,7 @@ async function runAgent(opts: AgentOptions, name: string, adminAddress: string):
   const listeners = agent.listenerList().filter((l) => l.port > 0).map((l) => `${l.name}=${l.address}:${l.port}`);
   process.stdout.write(
     `rig proxy ${name}\n  admin  http://${adminAddress}:${agent.adminPort}/\n` +
+      (agent.healthPort ? `  health http://${adminAddress}:${agent.healthPort}/healthz/ready\n` : '') +
       (opts.bootstrap ? `  xDS    ${opts.bootstrap.xdsServer}\n` : '') +
       (agent.workers ? `  workers ${agent.workers.size}\n` : '') +
       (listeners.length ? `  listeners ${listeners.join(' ')}\n` : ''),

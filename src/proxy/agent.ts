@@ -20,6 +20,7 @@ import { WorkerPool } from './workers/pool.js';
 import { ListenerChains, type FilterLookup } from './listener/filter-chain.js';
 import { logger } from '../shared/log.js';
 import { releaseStartupHeapPin } from './startup-heap.js';
+import { HealthServer } from './admin/health.js';
 import type { Result } from '../shared/result.js';
 
 const log = logger('agent');
@@ -33,6 +34,8 @@ export interface AgentOptions {
   staticConfig?: { listeners: Listener[]; clusters: Cluster[]; secrets?: Secret[] };
   filters: FilterLookup;
   admin?: { address: string; port: number };
+  /** Istio's health endpoint (15021, `/healthz/ready`); none when absent. */
+  health?: { address: string; port: number };
   drainMs?: number;
   /**
    * Worker processes serving the listeners (default 1: this process serves them itself).
@@ -49,6 +52,9 @@ export class ProxyAgent {
   /** The worker processes, when concurrency > 1. */
   readonly workers: WorkerPool | undefined;
   adminPort = 0;
+  healthPort = 0;
+  private readonly health: HealthServer | undefined;
+  private draining = false;
   private applying: Promise<void> = Promise.resolve();
   private ready = false;
   private stopping: Promise<void> | undefined;
@@ -58,6 +64,11 @@ export class ProxyAgent {
   private readonly startedAt = Date.now();
 
   constructor(private readonly o: AgentOptions) {
+    this.health = o.health
+      ? new HealthServer({
+          notReady: () => (this.draining ? 'draining' : this.ready ? undefined : this.xds ? 'waiting for the first configuration from the control plane' : 'starting'),
+        })
+      : undefined;
     this.proxy = new Proxy({ filters: o.filters });
     this.workers = (o.concurrency ?? 1) > 1 ? new WorkerPool(o.concurrency!) : undefined;
     const proxy = this.proxy;
@@ -99,6 +110,7 @@ export class ProxyAgent {
 
   async start(): Promise<void> {
     if (this.admin && this.o.admin) this.adminPort = await this.admin.listen(this.o.admin.port, this.o.admin.address);
+    if (this.health && this.o.health) this.healthPort = await this.health.listen(this.o.health.port, this.o.health.address);
     await this.workers?.start();
     if (!this.xds) {
       const r = await this.applySnapshot(this.merge(undefined));
@@ -159,6 +171,7 @@ export class ProxyAgent {
 
   private async drainAndClose(): Promise<void> {
     this.ready = false;
+    this.draining = true;
     await this.workers?.stop(this.o.drainMs ?? 5000);
     this.proxy.drainListeners();
     const deadline = Date.now() + (this.o.drainMs ?? 5000);
@@ -166,6 +179,7 @@ export class ProxyAgent {
     this.xds?.stop();
     await this.proxy.close();
     await this.admin?.close();
+    await this.health?.close();
     this.markStopped();
   }
 }

@@ -12,6 +12,7 @@ let pilot: Pilot;
 let api = '';
 let sidecar: Proc | undefined;
 let admin = '';
+let health = '';
 const servers: Server[] = [];
 let grpcServer: grpc.Server | undefined;
 /** A proto-less unary method: raw bytes both ways. */
@@ -154,8 +155,11 @@ ${vs(`  - match:
     POD_IP,
     '--admin-port',
     '0',
+    '--health-port',
+    '0',
   ]);
   admin = (await sidecar.waitFor(/admin\s+(http:\/\/\S+)\//))[1]!;
+  health = (await sidecar.waitFor(/health\s+(http:\/\/\S+)/))[1]!;
   await until(async () => ((await fetch(`${admin}/ready`)).status === 200 ? true : undefined), 'the sidecar to be ready');
 });
 
@@ -220,6 +224,12 @@ test('fault injection from a VirtualService: an HTTP 500 abort for jason, a dela
   assert.equal(delayed.status, 200);
   assert.ok(Date.now() - t0 >= 290, 'delayed by the fault');
   assert.equal((JSON.parse(delayed.body) as { name: string }).name, 'reviews-v1');
+});
+
+test("Istio's health endpoint answers ready once the sidecar has its config", async () => {
+  const r = await fetch(health);
+  assert.equal(r.status, 200);
+  assert.equal(await r.text(), 'ready\n');
 });
 
 test('the admin API shows the config the sidecar runs', async () => {
