@@ -1,7 +1,8 @@
 // `rig delete`: deletes the objects of manifests (-f, atomically, through the control
 // plane's /rig/v1/delete, shared with `rig apply`), or objects by TYPE and NAME: pods (their
-// processes stop) on the local platform, any config kind (services, namespaces,
-// virtualservices …) in the control plane's store.
+// processes stop, and a Pod object that declared one goes too; a Deployment's pod is
+// recreated by the controller) on the local platform, any config kind (deployments,
+// services, namespaces, virtualservices …) in the control plane's store.
 import type { Command } from './command.js';
 import { manifestFlags, sendManifests } from './apply.js';
 import { controlPlaneRequest, locateControlPlane } from './control-plane.js';
@@ -19,6 +20,7 @@ export const deleteCommand: Command = {
   examples: [
     'rig delete -f samples/bookinfo/networking/virtual-service-all-v1.yaml',
     'rig delete pod hello',
+    'rig delete deployment reviews-v3',
     'rig delete svc hello',
     'rig delete virtualservice reviews -n bookinfo',
   ],
@@ -43,9 +45,14 @@ export const deleteCommand: Command = {
         } catch (err) {
           throw new CliError((err as Error).message);
         }
+        const podKind = resolveKindName('Pod')!;
         for (const name of names) {
+          // A pod declared by a Pod object goes with its object (else the controller would bring it back).
+          const declared = await platform.controlPlane.get(podKind, ns, name).catch(() => undefined);
+          if (declared) await platform.controlPlane.delete(podKind, ns, name).catch((err: Error) => Promise.reject(new CliError(err.message)));
           if (!(await platform.supervisor.pod(ns, name).catch((err: Error) => Promise.reject(new CliError(err.message))))) {
-            notFound('pods', name, true);
+            if (declared) process.stdout.write(`pod "${name}" deleted\n`);
+            else notFound('pods', name, true);
             continue;
           }
           await platform.supervisor.delete(ns, name).catch((err: Error) => Promise.reject(new CliError(err.message)));

@@ -20,6 +20,7 @@ export function describePod(p: PodRecord): string {
   out.push(`${'Annotations:'.padEnd(18)}${ann.length ? ann.map(([k, v], i) => `${i ? ' '.repeat(18) : ''}${k}: ${v}`).join('\n') : '<none>'}`);
   kv('Status', displayStatus(p));
   kv('IP', p.status.podIP);
+  if (p.spec.owner) kv('Controlled By', p.spec.owner.kind === 'Deployment' ? `ReplicaSet/${p.spec.owner.name}-${p.spec.owner.hash} (Deployment ${p.spec.owner.name})` : `Pod object ${p.spec.namespace}/${p.spec.owner.name}`);
   if (p.status.hasSidecar) kv('App Address', `${p.status.appIP} (the sidecar owns ${p.status.podIP}'s service ports)`);
   out.push('Containers:');
   for (const c of p.spec.containers) {

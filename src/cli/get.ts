@@ -9,6 +9,8 @@ import { ControlPlaneError } from '../platform/local/control-plane.js';
 import { displayStatus, readyCount, restarts, toKubePod, type PodRecord } from '../platform/local/pod.js';
 import { age, labelText, table } from '../platform/local/table.js';
 import { INGRESS, SYSTEM_NAMESPACE } from '../platform/local/install.js';
+import { deploymentStatus } from '../platform/local/workloads.js';
+import type { DeploymentSpec } from '../api/istio/validate/workloads.js';
 
 type Row = { namespace: string; name: string; labels: Record<string, string> | undefined; cells: string[]; object: Record<string, unknown> };
 
@@ -26,6 +28,8 @@ export const getCommand: Command = {
     'rig get virtualservices -A',
     'rig get vs,dr,gw -n bookinfo',
     'rig get pod reviews-v1 -o yaml',
+    'rig get deployments',
+    'rig get sa',
   ],
   flags: [
     { name: 'namespace', short: 'n', type: 'string', default: 'default', description: 'namespace' },
@@ -70,7 +74,7 @@ export const getCommand: Command = {
     const ns = args.flags.namespace as string;
     const info = POD_NAMES.has(type.toLowerCase()) ? undefined : resolveKindName(type);
     if (!POD_NAMES.has(type.toLowerCase()) && !info) {
-      process.stderr.write(`error: the server doesn't have a resource type "${type}"; try pods, services, namespaces, virtualservices, destinationrules, gateways, serviceentries, …\n`);
+      process.stderr.write(`error: the server doesn't have a resource type "${type}"; try pods, deployments, services, serviceaccounts, namespaces, virtualservices, destinationrules, gateways, serviceentries, …\n`);
       return 1;
     }
     let header: string[];
@@ -187,6 +191,21 @@ async function resourceRows(p: Platform, info: KindInfo, namespace: string | und
         }),
       };
     }
+    case 'Deployment': {
+      const pods = await p.supervisor.pods(namespace);
+      return {
+        header: ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE', ...(wide ? ['CONTAINERS', 'IMAGES', 'SELECTOR'] : [])],
+        rows: items.map((r) => {
+          const st = deploymentStatus(r, pods);
+          const d = spec(r) as unknown as DeploymentSpec;
+          const cs = d.template?.spec?.containers ?? [];
+          const wideCells = wide ? [cs.map((c) => c.name).join(','), cs.map((c) => c.image ?? '').join(','), labelText(d.selector?.matchLabels ?? {})] : [];
+          return base(r, [`${st.readyReplicas}/${d.replicas ?? 1}`, String(st.updatedReplicas), String(st.availableReplicas), age(r.metadata.creationTimestamp), ...wideCells], { ...r, status: st });
+        }),
+      };
+    }
+    case 'ServiceAccount':
+      return { header: ['NAME', 'SECRETS', 'AGE'], rows: items.map((r) => base(r, ['0', age(r.metadata.creationTimestamp)])) };
     case 'Namespace':
       return { header: ['NAME', 'STATUS', 'AGE'], rows: items.map((r) => base(r, ['Active', age(r.metadata.creationTimestamp)], { ...r, status: { phase: 'Active' } })) };
     case 'VirtualService':

@@ -172,7 +172,7 @@ test('install the demo profile: control plane and both gateways Running, two pro
   const svc = await run('get', 'svc', '-n', 'rig-system');
   assert.equal(svc.code, 0, svc.stderr);
   assert.match(svc.stdout, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE$/m);
-  assert.match(svc.stdout, new RegExp(`^rig-ingressgateway\\s+LoadBalancer\\s+10\\.\\S+\\s+${ingressIP.replace(/\./g, '\\.')}\\s+15021/TCP,80/TCP,443/TCP\\s`, 'm'));
+  assert.match(svc.stdout, new RegExp(`^rig-ingressgateway\\s+LoadBalancer\\s+10\\.\\S+\\s+${ingressIP.replace(/\./g, '\\.')}\\s+15021/TCP,80/TCP,443/TCP(,8080/TCP,8443/TCP)?\\s`, 'm'));
   assert.match(svc.stdout, /^rigd\s+ClusterIP\s+10\.\S+\s+<none>\s+15010\/TCP,15014\/TCP\s/m);
   const json = JSON.parse((await run('get', 'svc', 'rig-ingressgateway', '-n', 'rig-system', '-o', 'json')).stdout) as {
     spec: { clusterIP: string; ports: { name: string; port: number; targetPort: number }[] };

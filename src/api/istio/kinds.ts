@@ -1,5 +1,6 @@
 // Every configuration kind the mesh accepts: its API group, served versions, plural and
-// short names (as kubectl and istioctl use them), and whether it is namespaced.
+// short names (as kubectl and istioctl use them), and whether it is namespaced. Besides
+// Istio's kinds: core Namespace and Service, and the workload kinds the local platform runs.
 
 export interface KindInfo {
   kind: string;
@@ -26,6 +27,10 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'Telemetry', group: 'telemetry.istio.io', versions: ['v1', 'v1alpha1'], plural: 'telemetries', singular: 'telemetry', shortNames: ['telemetry'], namespaced: true },
   { kind: 'Namespace', group: '', versions: ['v1'], plural: 'namespaces', singular: 'namespace', shortNames: ['ns'], namespaced: false },
   { kind: 'Service', group: '', versions: ['v1'], plural: 'services', singular: 'service', shortNames: ['svc'], namespaced: true },
+  // Workloads the local platform runs (see src/platform/local/controller.ts).
+  { kind: 'ServiceAccount', group: '', versions: ['v1'], plural: 'serviceaccounts', singular: 'serviceaccount', shortNames: ['sa'], namespaced: true },
+  { kind: 'Pod', group: '', versions: ['v1'], plural: 'pods', singular: 'pod', shortNames: ['po'], namespaced: true },
+  { kind: 'Deployment', group: 'apps', versions: ['v1'], plural: 'deployments', singular: 'deployment', shortNames: ['deploy'], namespaced: true },
 ];
 
 const byKind = new Map(KINDS.map((k) => [k.kind, k]));

@@ -26,7 +26,7 @@ spec:
   - { name: v1, labels: { version: v1 } }
 `;
 
-// Bookinfo's platform manifest mixes kinds the mesh reads with kinds it does not.
+// Bookinfo's platform manifest as Istio ships it (no `command`: Kubernetes runs the image).
 const BOOKINFO_PLATFORM = `
 # Details service
 apiVersion: v1
@@ -131,24 +131,52 @@ items:
   ]);
 });
 
-test('parseManifests: unknown kinds are errors unless allowed, then returned untouched', () => {
-  const strict = parseManifests(BOOKINFO_PLATFORM, 'bookinfo.yaml');
-  assert.deepEqual(strict.ok ? [] : strict.errors.map((e) => e.split('; known kinds')[0]), [
-    'bookinfo.yaml: document 2: kind: unknown kind "ServiceAccount"',
-    'bookinfo.yaml: document 3: kind: unknown kind "Deployment"',
-  ]);
+// The same Deployment with the `command` the local platform runs, and a kind the mesh does not handle.
+const BOOKINFO_LOCAL = BOOKINFO_PLATFORM.replace('        ports:\n', '        command: ["rig", "sample", "details"]\n        ports:\n');
+const CONFIG_MAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings }\ndata: { a: b }\n';
 
-  const lenient = parseManifests(BOOKINFO_PLATFORM, 'bookinfo.yaml', { allowUnknownKinds: true });
+test('parseManifests: ServiceAccount and Deployment are known kinds; a container needs a command on the local platform', () => {
+  const r = parseManifests(BOOKINFO_PLATFORM, 'bookinfo.yaml');
+  assert.deepEqual(r.ok ? [] : r.errors, [
+    'bookinfo.yaml: document 3: Deployment default/details-v1: spec.template.spec.containers[0].command: required on the local platform (the image is not pulled): the program to run, e.g. ["rig", "sample", "details"]',
+  ]);
+  const local = parseManifests(BOOKINFO_LOCAL, 'bookinfo.yaml');
+  assert.ok(local.ok, local.ok ? '' : local.errors.join('\n'));
+  assert.deepEqual(local.value.resources.map((x) => `${x.apiVersion} ${x.kind} ${x.metadata.namespace}/${x.metadata.name}`), [
+    'v1 Service default/details',
+    'v1 ServiceAccount default/bookinfo-details',
+    'apps/v1 Deployment default/details-v1',
+  ]);
+  assert.equal((local.value.resources[2]!.spec as { replicas: number }).replicas, 1);
+});
+
+test('parseManifests: unknown kinds are errors unless allowed, then returned untouched', () => {
+  const strict = parseManifests(`${BOOKINFO_LOCAL}${CONFIG_MAP}`, 'bookinfo.yaml');
+  assert.deepEqual(strict.ok ? [] : strict.errors.map((e) => e.split('; known kinds')[0]), ['bookinfo.yaml: document 4: kind: unknown kind "ConfigMap"']);
+
+  const lenient = parseManifests(`${BOOKINFO_LOCAL}${CONFIG_MAP}`, 'bookinfo.yaml', { allowUnknownKinds: true });
   assert.ok(lenient.ok);
-  assert.deepEqual(lenient.value.resources.map((x) => x.kind), ['Service']);
-  assert.deepEqual(
-    lenient.value.other.map((d) => [d.source, d.apiVersion, d.kind]),
-    [
-      ['bookinfo.yaml: document 2', 'v1', 'ServiceAccount'],
-      ['bookinfo.yaml: document 3', 'apps/v1', 'Deployment'],
-    ],
-  );
-  assert.equal((lenient.value.other[1]!.value as { spec: { replicas: number } }).spec.replicas, 1);
+  assert.deepEqual(lenient.value.resources.map((x) => x.kind), ['Service', 'ServiceAccount', 'Deployment']);
+  assert.deepEqual(lenient.value.other.map((d) => [d.source, d.apiVersion, d.kind]), [['bookinfo.yaml: document 4', 'v1', 'ConfigMap']]);
+  assert.deepEqual((lenient.value.other[0]!.value as { data: unknown }).data, { a: 'b' });
+});
+
+test('parseManifests: workload fields the local platform uses are checked, the rest of the manifest is kept', () => {
+  const bad = BOOKINFO_LOCAL.replace('replicas: 1', 'replicas: -1')
+    .replace('      - name: details\n', '      - name: Details\n')
+    .replace('        - containerPort: 9080', '        - containerPort: 90800')
+    .replace('      serviceAccountName: bookinfo-details\n', '      serviceAccountName: bookinfo-details\n      restartPolicy: Sometimes\n      volumes: [{ name: tmp, emptyDir: {} }]\n');
+  const r = parseManifests(bad, 'bookinfo.yaml');
+  assert.deepEqual(r.ok ? [] : r.errors.map((e) => e.replace('bookinfo.yaml: document 3: Deployment default/details-v1: ', '')), [
+    'spec.replicas: must be a whole number ≥ 0',
+    'spec.template.spec.containers[0].name: required: a lower-case DNS label (letters, digits and -)',
+    'spec.template.spec.containers[0].ports[0].containerPort: required: a port number 1-65535',
+    'spec.template.spec.restartPolicy: must be Always, OnFailure or Never',
+  ]);
+  const pod = parseManifests('apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec:\n  containers:\n  - name: c\n    command: [sleep, "60"]\n    env: [{ name: X, valueFrom: { secretKeyRef: { name: s, key: k } } }]\n', 'pod.yaml');
+  assert.deepEqual(pod.ok ? [] : pod.errors.map((e) => e.split(' is supported')[0]), [
+    'pod.yaml: document 1: Pod default/p: spec.containers[0].env[0].valueFrom: only fieldRef.fieldPath metadata.name, metadata.namespace, status.podIP, status.hostIP, spec.serviceAccountName, spec.nodeName',
+  ]);
 });
 
 test('parseManifests: a Gateway API Gateway is another kind, not an invalid Istio Gateway', () => {

@@ -267,6 +267,11 @@ async function gateway(ctx: Ctx, name: string, istioLabel: string, bindAddress: 
       ['status-port', 15021, 15021],
       ['http2', 80, httpPort],
       ['https', 443, httpsPort],
+      // Istio's gateway pods listen on 8080 and 8443 (the Service's 80 and 443 target them), so
+      // Istio's current Gateway YAML declares servers on 8080/8443. When this gateway binds other
+      // ports (80/443 as root, or --set …httpPort), those numbers map to its ports too.
+      ...(httpPort !== 8080 && httpsPort !== 8080 ? [['http2-8080', 8080, httpPort] as [string, number, number]] : []),
+      ...(httpsPort !== 8443 && httpPort !== 8443 ? [['https-8443', 8443, httpsPort] as [string, number, number]] : []),
     ]),
     'rig-install',
   );

@@ -28,6 +28,14 @@ export interface ContainerSpec {
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
+/** What declared a pod (see controller.ts): a Deployment or a Pod object of the config store. */
+export interface PodOwner {
+  kind: 'Deployment' | 'Pod';
+  name: string;
+  /** Hash of the pod template (or Pod spec) the pod was made from. */
+  hash: string;
+}
+
 export interface PodSpec {
   name: string;
   namespace: string;
@@ -36,6 +44,8 @@ export interface PodSpec {
   serviceAccount: string;
   containers: ContainerSpec[];
   restartPolicy: RestartPolicy;
+  /** Set when a Deployment or a Pod object declared this pod; absent for `rig run` pods. */
+  owner?: PodOwner;
 }
 
 export interface ContainerStatus {
@@ -153,6 +163,9 @@ export function toKubePod(p: PodRecord): Record<string, unknown> {
       labels: p.spec.labels,
       ...(Object.keys(p.spec.annotations).length ? { annotations: p.spec.annotations } : {}),
       ...(p.status.deletionTimestamp ? { deletionTimestamp: p.status.deletionTimestamp } : {}),
+      ...(p.spec.owner?.kind === 'Deployment'
+        ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${p.spec.owner.name}-${p.spec.owner.hash}`, controller: true }] }
+        : {}),
     },
     spec: {
       serviceAccountName: p.spec.serviceAccount,

@@ -7,14 +7,17 @@
 //     plane's registry equal to its pods (so a restarted control plane learns them again);
 //   - persists each pod (spec + status) to RIG_HOME/pods, and on start brings back the pods
 //     it finds there;
+//   - runs the workload controller (controller.ts): the Deployments and Pods declared in the
+//     control plane's store become pods here;
 //   - serves the API the CLI uses (supervisor-api.ts).
 // On SIGTERM it stops every container (SIGTERM, then SIGKILL after the grace period).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { logger } from '../../shared/log.js';
 import { VERSION } from '../../shared/version.js';
 import { Container } from './container.js';
+import { WorkloadController } from './controller.js';
 import { ControlPlaneClient, NAMESPACE_KIND, type RegisteredWorkload } from './control-plane.js';
 import { readJson, readState, writeJsonAtomic, type RigHome } from './home.js';
 import { allocatePodIP, appAddressOf, defaultPodBlock } from './ipam.js';
@@ -44,6 +47,8 @@ export interface SupervisorOptions {
   terminationGraceMs?: number;
   probeIntervalMs?: number;
   syncIntervalMs?: number;
+  /** How often the workload controller reads the store (default 500 ms). */
+  controllerIntervalMs?: number;
 }
 
 interface PodRunner {
@@ -70,9 +75,11 @@ export class Supervisor {
   /** Pending status writes, coalesced. */
   private readonly dirty = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
+  private readonly controller: WorkloadController;
 
   constructor(private readonly o: SupervisorOptions) {
     this.graceMs = o.terminationGraceMs ?? 5000;
+    this.controller = new WorkloadController({ runtime: this, controlPlane: () => this.controlPlane(), suffix: () => podSuffix(), intervalMs: o.controllerIntervalMs ?? 500 });
   }
 
   /** Brings back the pods recorded in RIG_HOME/pods and starts the loops. */
@@ -88,6 +95,7 @@ export class Supervisor {
     }
     this.probeTimer = setInterval(() => this.probeAll(), this.o.probeIntervalMs ?? 300);
     this.syncTimer = setInterval(() => void this.syncWorkloads(), this.o.syncIntervalMs ?? 1000);
+    this.controller.start();
   }
 
   list(namespace?: string): PodRecord[] {
@@ -202,6 +210,10 @@ export class Supervisor {
     const s = rec.status;
     const env: Record<string, string> = {};
     for (const k of INHERITED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k];
+    // `rig` (and the node running it) are on every container's PATH, so a manifest's
+    // `command: ["rig", "sample", …]` runs this checkout's rig.
+    const bin = this.o.rigCommand[1] ? [dirname(this.o.rigCommand[1]), dirname(this.o.rigCommand[0]!)] : [];
+    env.PATH = [...bin, ...(env.PATH ? [env.PATH] : [])].join(':');
     Object.assign(env, {
       POD_NAME: rec.spec.name,
       POD_NAMESPACE: rec.spec.namespace,
@@ -396,6 +408,7 @@ export class Supervisor {
   /** Stops every container (the pods stay recorded, and come back with the supervisor). */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.controller.stop();
     clearInterval(this.probeTimer);
     clearInterval(this.syncTimer);
     await Promise.all([...this.pods.values()].flatMap((p) => p.containers.map((c) => c.stop(this.graceMs))));

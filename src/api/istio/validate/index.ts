@@ -12,6 +12,7 @@ import { validateSidecar } from './sidecar.js';
 import { validateTelemetry } from './telemetry.js';
 import { validateVirtualService } from './virtual-service.js';
 import { validateWorkloadEntry } from './workload-entry.js';
+import { validateDeployment, validatePod, validateServiceAccount } from './workloads.js';
 
 const VALIDATORS: Record<string, SpecValidator> = {
   VirtualService: validateVirtualService,
@@ -26,6 +27,9 @@ const VALIDATORS: Record<string, SpecValidator> = {
   Telemetry: validateTelemetry,
   Service: validateService,
   Namespace: validateNamespace,
+  Pod: validatePod,
+  Deployment: validateDeployment,
+  ServiceAccount: validateServiceAccount,
 };
 
 for (const [kind, validate] of Object.entries(VALIDATORS)) registerSpecValidator(kind, validate);
