@@ -89,6 +89,11 @@ export class Pilot {
     });
   }
 
+  /** Replaces the mesh-wide settings (MeshConfig); every proxy gets the result. */
+  setMeshConfig(mesh: MeshConfig): void {
+    this.mesh?.setMeshConfig(mesh);
+  }
+
   async start(): Promise<void> {
     const host = this.opts.host ?? '127.0.0.1';
     this.xdsPort = await this.ads.listen(this.opts.xdsPort ?? 15010, host);

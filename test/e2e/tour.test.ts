@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
 import { rig, ROOT } from '../helpers/process.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rig-tour-'));
@@ -86,8 +87,8 @@ interface PodRow {
   ip: string;
 }
 
-async function pods(): Promise<PodRow[]> {
-  const out = await ok('get', 'pods', '-o', 'wide');
+async function pods(namespace = 'default'): Promise<PodRow[]> {
+  const out = await ok('get', 'pods', '-n', namespace, '-o', 'wide');
   return out
     .trim()
     .split('\n')
@@ -100,8 +101,11 @@ async function podOf(prefix: string): Promise<PodRow> {
   return until(async () => (await pods()).find((p) => p.name.startsWith(prefix) && p.status === 'Running' && p.ready === '2/2'), `a running ${prefix} pod`, 60_000);
 }
 
+const INSTALL = ['install', '--set', 'profile=demo', '--set', `values.gateways.istio-ingressgateway.bindAddress=${ingressIP}`, '--set', 'values.gateways.istio-ingressgateway.httpPort=8080', '--set', 'values.gateways.istio-ingressgateway.httpsPort=8443', '-y'];
+let external: Server | undefined;
+
 before(async () => {
-  await ok('install', '--set', 'profile=demo', '--set', `values.gateways.istio-ingressgateway.bindAddress=${ingressIP}`, '--set', 'values.gateways.istio-ingressgateway.httpPort=8080', '--set', 'values.gateways.istio-ingressgateway.httpsPort=8443', '-y');
+  await ok(...INSTALL);
   await ok('label', 'namespace', 'default', 'istio-injection=enabled');
   await ok('apply', '-f', join(ROOT, 'samples', 'bookinfo', 'bookinfo.yaml'));
   await ok('apply', '-f', networking('bookinfo-gateway.yaml'));
@@ -114,6 +118,7 @@ before(async () => {
 });
 
 after(async () => {
+  external?.close();
   await run('uninstall', '-y', '--purge');
   rmSync(home, { recursive: true, force: true });
 });
@@ -439,4 +444,111 @@ spec:
   for (let i = 0; i < 5; i++) assert.equal((await curl()).stdout, '200');
   await until(async () => ((await mirrored()) >= before + 5 ? true : undefined), 'v2 to log every mirrored request');
   assert.ok(((await ok('logs', v1.name, '-c', 'httpbin')).match(/GET \/headers/g) ?? []).length >= 6, 'v1 served every request');
+});
+
+test('egress: REGISTRY_ONLY blocks an unregistered host, a ServiceEntry lets it through, the egress gateway carries it', { timeout: 120_000 }, async () => {
+  // A local server stands in for edition.cnn.com (no network here); the ServiceEntry points at it.
+  const extIP = `127.${200 + Math.floor(Math.random() * 50)}.${1 + Math.floor(Math.random() * 250)}.9`;
+  const seen: string[] = [];
+  external = createServer((req, res) => {
+    seen.push(`${req.headers.host ?? ''} ${req.url ?? ''}`);
+    res.end('external site\n');
+  });
+  await new Promise<void>((r) => external!.listen(0, extIP, r));
+  const extPort = (external.address() as { port: number }).port;
+  await ok(...INSTALL.slice(0, -1), '--set', 'meshConfig.outboundTrafficPolicy.mode=REGISTRY_ONLY', '-y');
+  const sleep = await podOf('sleep-');
+  const curl = async (url: string) => (await run('exec', sleep.name, '-c', 'sleep', '--', 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', url)).stdout;
+  await until(async () => ((await curl('http://edition.cnn.com/politics')) === '502' ? true : undefined), 'REGISTRY_ONLY to block the unregistered host');
+  assert.equal(seen.length, 0);
+
+  await applyYaml(
+    'egress-se',
+    `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: cnn
+spec:
+  hosts:
+  - edition.cnn.com
+  ports:
+  - number: 80
+    name: http-port
+    protocol: HTTP
+  resolution: STATIC
+  endpoints:
+  - address: ${extIP}
+    ports:
+      http-port: ${extPort}
+`,
+  );
+  await until(async () => ((await curl('http://edition.cnn.com/politics')) === '200' ? true : undefined), 'the ServiceEntry to let the call through');
+  assert.equal(seen.at(-1), 'edition.cnn.com /politics');
+
+  await applyYaml(
+    'egress-gateway',
+    `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: istio-egressgateway
+spec:
+  selector:
+    istio: egressgateway
+  servers:
+  - port:
+      number: 80
+      name: http
+      protocol: HTTP
+    hosts:
+    - edition.cnn.com
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: egressgateway-for-cnn
+spec:
+  host: rig-egressgateway.rig-system.svc.cluster.local
+  subsets:
+  - name: cnn
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: direct-cnn-through-egress-gateway
+spec:
+  hosts:
+  - edition.cnn.com
+  gateways:
+  - istio-egressgateway
+  - mesh
+  http:
+  - match:
+    - gateways:
+      - mesh
+      port: 80
+    route:
+    - destination:
+        host: rig-egressgateway.rig-system.svc.cluster.local
+        subset: cnn
+        port:
+          number: 80
+      weight: 100
+  - match:
+    - gateways:
+      - istio-egressgateway
+      port: 80
+    route:
+    - destination:
+        host: edition.cnn.com
+        port:
+          number: 80
+      weight: 100
+`,
+  );
+  const egress = await until(async () => (await pods('rig-system')).find((p) => p.name.startsWith('rig-egressgateway-') && p.status === 'Running'), 'the egress gateway pod');
+  const egressServed = async () => Number(/^cluster\.outbound\|80\|\|edition\.cnn\.com\.upstream_rq_2xx: (\d+)/m.exec(await (await fetch(`http://${egress.ip}:15000/stats`)).text())?.[1] ?? 0);
+  await until(async () => ((await curl('http://edition.cnn.com/politics')) === '200' && (await egressServed()) > 0 ? true : undefined), 'the call to go through the egress gateway');
+  const before = await egressServed();
+  for (let i = 0; i < 3; i++) assert.equal(await curl('http://edition.cnn.com/politics'), '200');
+  assert.equal(await egressServed(), before + 3, 'every call went through the egress gateway');
 });

@@ -57,6 +57,12 @@ export class MeshSource implements ResourceSource {
     for (const u of this.unsubscribe) u();
   }
 
+  /** New mesh-wide settings (a changed mesh config file): everything is recomputed and pushed. */
+  setMeshConfig(mesh: MeshConfig): void {
+    this.opts.mesh = mesh;
+    this.invalidate(ALL_TYPES, ALL_TYPES, 'mesh config');
+  }
+
   /** The current PushContext (rebuilt if inputs changed since the last one). */
   pushContext(): PushContext {
     if (!this.push) {

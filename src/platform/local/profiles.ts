@@ -23,7 +23,7 @@ const root = typeof process.getuid === 'function' && process.getuid() === 0;
 export interface ValueSpec {
   key: string;
   description: string;
-  default: (components: Profile['components']) => string;
+  default: (components: Profile['components'], profile: string) => string;
   check: (v: string) => string | undefined;
 }
 
@@ -37,7 +37,11 @@ export const VALUES: readonly ValueSpec[] = [
   { key: 'values.gateways.istio-ingressgateway.bindAddress', description: "host address the ingress gateway listens on (its EXTERNAL-IP)", default: () => '127.0.0.1', check: (v) => (isIP(v) === 4 ? undefined : 'must be an IPv4 address') },
   { key: 'values.gateways.istio-ingressgateway.httpPort', description: 'ingress gateway HTTP port (Service port 80)', default: () => (root ? '80' : '8080'), check: port },
   { key: 'values.gateways.istio-ingressgateway.httpsPort', description: 'ingress gateway HTTPS port (Service port 443)', default: () => (root ? '443' : '8443'), check: port },
+  { key: 'meshConfig.outboundTrafficPolicy.mode', description: 'ALLOW_ANY: calls to hosts outside the registry pass through; REGISTRY_ONLY: they are blocked (502)', default: () => 'ALLOW_ANY', check: (v) => (v === 'ALLOW_ANY' || v === 'REGISTRY_ONLY' ? undefined : 'must be ALLOW_ANY or REGISTRY_ONLY') },
+  { key: 'meshConfig.accessLogFile', description: "where every proxy writes its access log ('' = none; /dev/stdout = the proxy's log, `rig logs POD -c istio-proxy`)", default: (_c, p) => (p === 'demo' ? '/dev/stdout' : ''), check: () => undefined },
+  { key: 'meshConfig.defaultConfig.tracing.sampling', description: 'percentage of requests traced', default: (_c, p) => (p === 'demo' ? '100' : '1'), check: (v) => (/^\d+(\.\d+)?$/.test(v) && Number(v) <= 100 ? undefined : 'must be a percentage from 0 to 100') },
   { key: 'values.global.podBlock', description: 'loopback block of pod addresses, 127.N (default: chosen from RIG_HOME)', default: () => '', check: (v) => (v === '' || isPodBlock(v) ? undefined : 'must look like 127.N (N 1-254)') },
+  { key: 'values.global.isolation', description: "new pods' isolation: explicit (loopback IP, proxy env vars) or netns (network namespace + iptables capture; Linux, root)", default: () => 'explicit', check: (v) => (v === 'explicit' || v === 'netns' ? undefined : 'must be explicit or netns') },
 ];
 
 export interface InstallValues {
@@ -62,7 +66,7 @@ export function resolveValues(sets: string[]): { ok: true; value: InstallValues 
   const profile = PROFILES.find((p) => p.name === profileName);
   if (!profile) return { ok: false, errors: [`unknown profile "${profileName}"; valid profiles: ${PROFILES.map((p) => p.name).join(', ')}`] };
   const values: Record<string, string> = {};
-  for (const spec of VALUES) values[spec.key] = spec.default(profile.components);
+  for (const spec of VALUES) values[spec.key] = spec.default(profile.components, profile.name);
   for (const [k, v] of given) {
     const spec = VALUES.find((x) => x.key === k);
     if (!spec) {
