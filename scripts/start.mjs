@@ -77,7 +77,8 @@ async function answers() {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(3000), redirect: 'manual' });
     const body = await res.text();
-    return res.status === 200 && body.includes('The Comedy of Errors');
+    // The whole page: the book, its details and its reviews (not a reviews or details error).
+    return res.status === 200 && body.includes('The Comedy of Errors') && body.includes('Reviewer1') && !body.includes('Error fetching');
   } catch {
     return false;
   }
@@ -87,14 +88,17 @@ const deadline = Date.now() + timeoutS * 1000;
 let status = '';
 let lastPoll = 0;
 let lastPrinted = 0;
+let allReady = false;
 for (;;) {
-  if (await answers()) break;
   if (Date.now() - lastPoll > 1500) {
     lastPoll = Date.now();
     const pods = JSON.parse((await rigOutput(['get', 'pods', '-o', 'json'])) || '{"items":[]}').items ?? [];
     const ready = pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
     status = `pods ready ${ready}/${pods.length}`;
+    allReady = pods.length >= 6 && ready === pods.length;
   }
+  // Every pod ready and two complete pages in a row (reviews has three versions behind one name).
+  if (allReady && (await answers()) && (await answers())) break;
   const line = `Waiting for ${url} through the ingress gateway (${Math.round((Date.now() - started) / 1000)}s, ${status})`;
   if (tty) process.stdout.write(`\r${line}\x1b[K`);
   else if (Date.now() - lastPrinted >= 5000) {
