@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the test suite with Node's built-in runner and the tsx loader.
 // Usage: npm test [-- PATTERN...]   (a pattern filters test files by substring)
-// Test files: src/**/*.test.ts (units beside their code) and test/**/*.test.ts.
+// Test files: src/**/*.test.ts and bench/**/*.test.ts (units beside their code) and test/**/*.test.ts.
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -27,7 +27,7 @@ function collect(dir, out) {
   return out;
 }
 
-let files = [...collect(join(root, 'src'), []), ...collect(join(root, 'test'), [])].sort();
+let files = [...collect(join(root, 'src'), []), ...collect(join(root, 'bench'), []), ...collect(join(root, 'test'), [])].sort();
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error('test: no test files matched');

@@ -4,8 +4,13 @@ export interface BenchOptions {
   quick: boolean;
   /** Repetitions per measurement (≥ 3 outside quick mode); medians are reported. */
   runs: number;
-  /** Seconds per load run where a scenario has one. */
-  durationS: number;
+  /** Seconds per load run when given on the command line; otherwise each scenario's default. */
+  durationS?: number;
+}
+
+/** Seconds for one load run: --duration if given, else the scenario's quick or full default. */
+export function loadSeconds(opts: BenchOptions, full: number, quick: number): number {
+  return opts.durationS ?? (opts.quick ? quick : full);
 }
 
 export interface Row {
