@@ -20,7 +20,7 @@ export interface RequestView {
 
 export interface CompiledRoute {
   route: RouteEntry;
-  matches(req: RequestView, pathOnly: string, query: URLSearchParams | undefined): boolean;
+  matches(req: RequestView, pathOnly: string, query: URLSearchParams | undefined, get: (name: string) => string | undefined): boolean;
 }
 
 export interface CompiledVirtualHost {
@@ -62,12 +62,9 @@ function compileRoute(r: RouteEntry): CompiledRoute {
   const fraction = rf ? rf.numerator / [100, 10_000, 1_000_000][rf.denominator]! : 1;
   return {
     route: r,
-    matches(req, pathOnly, query) {
+    matches(req, pathOnly, query, get) {
       if (!pathTest(pathOnly)) return false;
-      if (headers.length) {
-        const get = (n: string) => req.header(n);
-        for (const h of headers) if (!h(get)) return false;
-      }
+      if (headers.length) for (const h of headers) if (!h(get)) return false;
       if (queries.length) {
         const q = query ?? new URLSearchParams();
         for (const t of queries) if (!t(q)) return false;
@@ -116,7 +113,18 @@ export class RouteTable {
     const q = req.path.indexOf('?');
     const pathOnly = q < 0 ? req.path : req.path.slice(0, q);
     const query = q < 0 ? undefined : new URLSearchParams(req.path.slice(q + 1));
-    for (const r of vh.routes) if (r.matches(req, pathOnly, query)) return { virtualHost: vh.virtualHost, route: r.route };
+    // One header lookup function per request, shared by every route's header matchers; it
+    // remembers the last header read (routes often test the same one, e.g. end-user).
+    let lastName: string | undefined;
+    let lastValue: string | undefined;
+    const get = (n: string) => {
+      if (n !== lastName) {
+        lastName = n;
+        lastValue = req.header(n);
+      }
+      return lastValue;
+    };
+    for (const r of vh.routes) if (r.matches(req, pathOnly, query, get)) return { virtualHost: vh.virtualHost, route: r.route };
     return undefined;
   }
 }
