@@ -2,6 +2,7 @@
 // and with a sidecar, HTTP_PROXY pointing at it), so `rig exec sleep -- curl -s
 // http://reviews:9080/` goes through the sleep pod's sidecar. The command runs here, in the
 // foreground, with the terminal's stdin/stdout; its exit code is rig's.
+import { isReady, type PodRecord } from '../platform/local/pod.js';
 import { spawn } from 'node:child_process';
 import type { Command } from './command.js';
 import { CliError, runReporting } from './errors.js';
@@ -26,8 +27,9 @@ export const execCommand: Command = {
       } catch (err) {
         throw new CliError((err as Error).message);
       }
+      const name = await resolvePodName(platform.supervisor, args.flags.namespace as string, pod);
       const ctx = await platform.supervisor
-        .execContext(args.flags.namespace as string, pod, args.flags.container as string | undefined)
+        .execContext(args.flags.namespace as string, name, args.flags.container as string | undefined)
         .catch((err: Error) => Promise.reject(new CliError(err.message)));
       const [cmd, ...rest] = args.rest as [string, ...string[]];
       return new Promise<number>((resolve) => {
@@ -40,3 +42,20 @@ export const execCommand: Command = {
       });
     }),
 };
+
+/**
+ * A pod name, or kubectl's `deploy/NAME` / `deployment/NAME` (a ready pod of that
+ * Deployment, else any of its pods) and `pod/NAME`.
+ */
+export async function resolvePodName(sup: { pods(namespace?: string): Promise<PodRecord[]> }, namespace: string, ref: string): Promise<string> {
+  const slash = ref.indexOf('/');
+  if (slash < 0) return ref;
+  const kind = ref.slice(0, slash).toLowerCase();
+  const name = ref.slice(slash + 1);
+  if (!name || !['pod', 'pods', 'po', 'deploy', 'deployment', 'deployments'].includes(kind)) throw new CliError(`cannot use ${ref}: give a pod name, pod/NAME or deploy/NAME`);
+  if (kind.startsWith('po')) return name;
+  const pods = (await sup.pods(namespace)).filter((p) => p.spec.owner?.kind === 'Deployment' && p.spec.owner.name === name && !p.status.deletionTimestamp);
+  const pick = pods.find(isReady) ?? pods[0];
+  if (!pick) throw new CliError(`deployment "${name}" has no pods in namespace ${namespace} (rig get deploy -n ${namespace})`);
+  return pick.spec.name;
+}

@@ -1,6 +1,7 @@
 // `rig logs POD [-c CONTAINER] [-f]`: a pod container's output (stdout and stderr), from
 // the supervisor; -f follows it until the pod goes away or Ctrl-C.
 import type { Command } from './command.js';
+import { resolvePodName } from './exec.js';
 import { CliError, runReporting } from './errors.js';
 import { connectPlatform } from '../platform/local/client.js';
 
@@ -24,8 +25,9 @@ export const logsCommand: Command = {
       } catch (err) {
         throw new CliError((err as Error).message);
       }
+      const name = await resolvePodName(platform.supervisor, args.flags.namespace as string, pod);
       const stream = await platform.supervisor
-        .log(args.flags.namespace as string, pod, args.flags.container as string | undefined, args.flags.follow === true)
+        .log(args.flags.namespace as string, name, args.flags.container as string | undefined, args.flags.follow === true)
         .catch((err: Error) => Promise.reject(new CliError(err.message)));
       for await (const chunk of stream) process.stdout.write(chunk);
       return 0;

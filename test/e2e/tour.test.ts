@@ -411,7 +411,9 @@ spec:
   const v1 = await podOf('httpbin-v1-');
   const v2 = await podOf('httpbin-v2-');
   const sleep = await podOf('sleep-');
-  const curl = () => run('exec', sleep.name, '-c', 'sleep', '--', 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', 'http://httpbin:8000/headers');
+  assert.ok(sleep.name.startsWith('sleep-'));
+  // kubectl's form, as Istio's task types it: `exec deploy/sleep`.
+  const curl = () => run('exec', 'deploy/sleep', '-c', 'sleep', '--', 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', 'http://httpbin:8000/headers');
   await until(async () => ((await curl()).stdout === '200' ? true : undefined), 'sleep → httpbin v1', 30_000);
   await applyYaml(
     'mirror',
@@ -435,7 +437,8 @@ spec:
       value: 100.0
 `,
   );
-  const mirrored = async () => ((await ok('logs', v2.name, '-c', 'httpbin')).match(/GET \/headers/g) ?? []).length;
+  assert.ok(v2.name.startsWith('httpbin-v2-'));
+  const mirrored = async () => ((await ok('logs', 'deploy/httpbin-v2', '-c', 'httpbin')).match(/GET \/headers/g) ?? []).length;
   await until(async () => {
     assert.equal((await curl()).stdout, '200');
     return (await mirrored()) > 0 ? true : undefined;
