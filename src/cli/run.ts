@@ -1,9 +1,11 @@
 // `rig run`: starts a pod on the local platform (with a sidecar when its namespace is
 // labelled istio-injection=enabled) and waits until it is Running; `--expose` also creates
-// a Service of the same name selecting it.
+// a Service of the same name selecting it. `--isolation netns` (Linux, root) runs it in a
+// network namespace of its own with iptables capture, so an unmodified app is meshed.
 import type { Command } from './command.js';
 import { connectPlatform, PlatformError } from '../platform/local/client.js';
 import { ControlPlaneError } from '../platform/local/control-plane.js';
+import { ISOLATION_ANNOTATION, parseIsolation } from '../platform/local/netns.js';
 import { displayStatus, isReady, readyCount, type ContainerPort, type PodRecord } from '../platform/local/pod.js';
 
 function parsePairs(text: string | undefined, what: string): Record<string, string> {
@@ -27,11 +29,12 @@ function parsePort(s: string): ContainerPort {
 export const runCommand: Command = {
   name: 'run',
   summary: 'Start a pod running COMMAND (with a sidecar if its namespace has istio-injection=enabled)',
-  usage: 'rig run NAME [-n NS] [--labels k=v,…] [--port P]… [--env K=V]… [--service-account SA] [--expose] -- COMMAND [ARG…]',
+  usage: 'rig run NAME [-n NS] [--labels k=v,…] [--port P]… [--env K=V]… [--service-account SA] [--isolation explicit|netns] [--expose] -- COMMAND [ARG…]',
   examples: [
     'rig run hello --port 8080 --expose -- node samples/hello/server.js',
     'rig run reviews-v2 --labels app=reviews,version=v2 --port http:9080 -- node reviews.js',
     "rig run sleep -- sh -c 'sleep infinity'",
+    'sudo rig run web --isolation netns --port 8080 --expose -- nginx -g "daemon off;"   # transparent capture',
   ],
   flags: [
     { name: 'namespace', short: 'n', type: 'string', default: 'default', description: 'namespace' },
@@ -42,6 +45,11 @@ export const runCommand: Command = {
     { name: 'image', type: 'string', description: 'image name to record (shown only; nothing is pulled)' },
     { name: 'restart', type: 'string', default: 'Always', description: 'Always, OnFailure or Never' },
     { name: 'annotations', type: 'string', description: 'pod annotations, k=v,… (sidecar.istio.io/inject=false skips the sidecar)' },
+    {
+      name: 'isolation',
+      type: 'string',
+      description: 'explicit (a loopback IP, proxy env vars) or netns (a network namespace with iptables capture; Linux and root); default: the install value values.global.isolation',
+    },
     { name: 'expose', type: 'boolean', description: 'also create a Service NAME selecting the pod, on its ports' },
     { name: 'timeout', type: 'number', default: 60, description: 'seconds to wait for the pod to be Running' },
   ],
@@ -60,11 +68,17 @@ export const runCommand: Command = {
       const restart = args.flags.restart as string;
       if (!['Always', 'OnFailure', 'Never'].includes(restart)) throw new PlatformError(`--restart ${restart}: use Always, OnFailure or Never`);
       if (args.flags.expose && ports.length === 0) throw new PlatformError('--expose needs at least one --port');
+      const annotations = parsePairs(args.flags.annotations as string | undefined, '--annotations');
+      if (args.flags.isolation !== undefined) {
+        const isolation = parseIsolation(args.flags.isolation as string);
+        if (isolation !== 'explicit' && isolation !== 'netns') throw new PlatformError(`--isolation: ${isolation}`);
+        annotations[ISOLATION_ANNOTATION] = isolation;
+      }
       await p.supervisor.create({
         name,
         namespace,
         labels,
-        annotations: parsePairs(args.flags.annotations as string | undefined, '--annotations'),
+        annotations,
         serviceAccount: args.flags['service-account'] as string,
         restartPolicy: restart as 'Always',
         containers: [
@@ -107,7 +121,7 @@ export const runCommand: Command = {
         }
         await new Promise((r) => setTimeout(r, 200));
       }
-      process.stdout.write(`pod/${name} ${readyCount(pod)} Running (IP ${pod.status.podIP}${pod.status.hasSidecar ? ', with sidecar' : ''})\n`);
+      process.stdout.write(`pod/${name} ${readyCount(pod)} Running (IP ${pod.status.podIP}${pod.status.hasSidecar ? ', with sidecar' : ''}${pod.status.netns ? `, network namespace ${pod.status.netns}` : ''})\n`);
       return 0;
     } catch (err) {
       if (err instanceof PlatformError || err instanceof ControlPlaneError) {

@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { Proc, RIG } from '../helpers/process.js';
+import { PROXY_GID, PROXY_UID, istioRules } from '../../src/platform/local/netns.js';
 
-/** The proxy's identity (Istio's istio-proxy user is 1337 too); namespaces keep parallel runs apart. */
-const PROXY_UID = 1337;
-const PROXY_GID = 1337;
+// The proxy runs as PROXY_UID/PROXY_GID (Istio's istio-proxy user, 1337); the nat rules are
+// the local platform's (istioRules). Random names keep parallel runs apart.
 const sfx = randomBytes(3).toString('hex');
 const NS_CLIENT = `rigt-c-${sfx}`;
 const NS_SERVER = `rigt-s-${sfx}`;
@@ -63,41 +63,6 @@ function inNs(ns: string, cmd: string[], timeoutMs = 8_000): Promise<string> {
       else resolve(stdout);
     });
   });
-}
-
-/**
- * The nat table Istio's init container writes (istio-iptables), for outbound capture and
- * inbound capture of `inboundPorts` (its `-b` list; none: no inbound capture).
- */
-function istioRules(inboundPorts: number[]): string {
-  const inbound = inboundPorts.map((p) => `-A ISTIO_INBOUND -p tcp -m tcp --dport ${p} -j ISTIO_IN_REDIRECT`);
-  return [
-    '*nat',
-    ':PREROUTING ACCEPT [0:0]',
-    ':INPUT ACCEPT [0:0]',
-    ':OUTPUT ACCEPT [0:0]',
-    ':POSTROUTING ACCEPT [0:0]',
-    ':ISTIO_INBOUND - [0:0]',
-    ':ISTIO_IN_REDIRECT - [0:0]',
-    ':ISTIO_OUTPUT - [0:0]',
-    ':ISTIO_REDIRECT - [0:0]',
-    ...(inbound.length ? ['-A PREROUTING -p tcp -j ISTIO_INBOUND'] : []),
-    '-A OUTPUT -p tcp -j ISTIO_OUTPUT',
-    ...inbound,
-    '-A ISTIO_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006',
-    '-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN',
-    `-A ISTIO_OUTPUT ! -d 127.0.0.1/32 -o lo -m owner --uid-owner ${PROXY_UID} -j ISTIO_IN_REDIRECT`,
-    `-A ISTIO_OUTPUT -o lo -m owner ! --uid-owner ${PROXY_UID} -j RETURN`,
-    `-A ISTIO_OUTPUT -m owner --uid-owner ${PROXY_UID} -j RETURN`,
-    `-A ISTIO_OUTPUT ! -d 127.0.0.1/32 -o lo -m owner --gid-owner ${PROXY_GID} -j ISTIO_IN_REDIRECT`,
-    `-A ISTIO_OUTPUT -o lo -m owner ! --gid-owner ${PROXY_GID} -j RETURN`,
-    `-A ISTIO_OUTPUT -m owner --gid-owner ${PROXY_GID} -j RETURN`,
-    '-A ISTIO_OUTPUT -d 127.0.0.1/32 -j RETURN',
-    '-A ISTIO_OUTPUT -j ISTIO_REDIRECT',
-    '-A ISTIO_REDIRECT -p tcp -j REDIRECT --to-ports 15001',
-    'COMMIT',
-    '',
-  ].join('\n');
 }
 
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';

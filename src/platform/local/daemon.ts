@@ -13,6 +13,7 @@ import { logger } from '../../shared/log.js';
 import { ensureHome, readJson, writeJsonAtomic, type RigHome, type SupervisorInfo } from './home.js';
 import { SupervisorClient } from './client.js';
 import { Supervisor } from './supervisor.js';
+import { reconcileNetns } from './netns.js';
 import { supervisorServer } from './supervisor-api.js';
 import type { PodRecord } from './pod.js';
 
@@ -88,7 +89,10 @@ export async function stopSupervisor(home: RigHome, timeoutMs = 20_000): Promise
     if (alive(info.pid)) process.kill(info.pid, 'SIGKILL');
   }
   rmSync(home.supervisorInfo, { force: true });
-  return killStrays(home);
+  const strays = killStrays(home);
+  // The network namespaces and bridge of a killed supervisor's netns pods go too.
+  reconcileNetns(home.root);
+  return strays;
 }
 
 /** Container processes still running for this home's pods (their pid carries RIG_POD_UID=<uid>). */

@@ -9,6 +9,7 @@ import { ControlPlaneClient, NAMESPACE_KIND, SERVICE_KIND } from './control-plan
 import { alive, startSupervisor, runningSupervisor, stopSupervisor, RIG_COMMAND } from './daemon.js';
 import { ensureHome, readState, writeJsonAtomic, writeState, type InstallState, type RigHome } from './home.js';
 import { defaultPodBlock, portInUse } from './ipam.js';
+import { ISOLATION_ANNOTATION, ISOLATION_VALUE, netnsUnsupported } from './netns.js';
 import { isReady, type PodRecord, type PodSpec } from './pod.js';
 import type { InstallValues } from './profiles.js';
 import { podSuffix } from './supervisor.js';
@@ -19,6 +20,9 @@ export const INGRESS = 'rig-ingressgateway';
 export const EGRESS = 'rig-egressgateway';
 
 export class InstallError extends Error {}
+
+/** The mesh's own pods: no sidecar, and on loopback whatever values.global.isolation says (netns pods reach them through the supervisor). */
+const SYSTEM_POD_ANNOTATIONS = { 'sidecar.istio.io/inject': 'false', [ISOLATION_ANNOTATION]: 'explicit' };
 
 export interface InstallOptions {
   home: RigHome;
@@ -54,6 +58,10 @@ export async function install(o: InstallOptions): Promise<void> {
   const wantEgress = v(o, 'components.egressGateways.enabled') === 'true';
   const wantPilot = v(o, 'components.pilot.enabled') === 'true';
   if ((wantIngress || wantEgress) && !wantPilot) throw new InstallError('the gateways need the control plane: keep components.pilot.enabled=true');
+  if (o.values.values[ISOLATION_VALUE] === 'netns') {
+    const why = netnsUnsupported();
+    if (why) throw new InstallError(`${ISOLATION_VALUE}=netns is not available here: ${why}`);
+  }
   if (previous && previous.podBlock !== block && !fresh) throw new InstallError(`this mesh uses the pod block ${previous.podBlock}; uninstall it first to change values.global.podBlock`);
 
   const state: InstallState = {
@@ -187,7 +195,7 @@ async function controlPlane(ctx: Ctx): Promise<void> {
       name: `rigd-${podSuffix()}`,
       namespace: SYSTEM_NAMESPACE,
       labels: { app: 'rigd', istio: 'pilot', 'istio.io/rev': 'default' },
-      annotations: { 'sidecar.istio.io/inject': 'false' },
+      annotations: SYSTEM_POD_ANNOTATIONS,
       serviceAccount: 'rigd',
       restartPolicy: 'Always',
       containers: [
@@ -256,7 +264,7 @@ async function gateway(ctx: Ctx, name: string, istioLabel: string, bindAddress: 
       name: podName,
       namespace: SYSTEM_NAMESPACE,
       labels,
-      annotations: { 'sidecar.istio.io/inject': 'false' },
+      annotations: SYSTEM_POD_ANNOTATIONS,
       serviceAccount: `${name}-service-account`,
       restartPolicy: 'Always',
       containers: [

@@ -93,6 +93,8 @@ test('`rig profile dump` output is an overrides file `rig install -f` takes back
     assert.ok(back.ok && direct.ok);
     assert.deepEqual(back.value.values, direct.value.values);
   }
-  const bad = overridesToSets('kind: IstioOperator\nspec:\n  meshConfig:\n    accessLogFile: /dev/stdout\n', 'o.yaml');
-  assert.deepEqual(bad.ok ? [] : bad.errors.map((e) => e.split(';')[0]), ['o.yaml: spec.meshConfig.accessLogFile: not supported']);
+  const mesh = overridesToSets('kind: IstioOperator\nspec:\n  meshConfig:\n    accessLogFile: /dev/stdout\n    outboundTrafficPolicy:\n      mode: REGISTRY_ONLY\n', 'o.yaml');
+  assert.deepEqual(mesh.ok ? mesh.value : mesh.errors, ['meshConfig.accessLogFile=/dev/stdout', 'meshConfig.outboundTrafficPolicy.mode=REGISTRY_ONLY']);
+  const bad = overridesToSets('kind: IstioOperator\nspec:\n  meshConfig:\n    enableAutoMtls: true\n', 'o.yaml');
+  assert.deepEqual(bad.ok ? [] : bad.errors.map((e) => e.split(';')[0]), ['o.yaml: spec.meshConfig.enableAutoMtls: not supported']);
 });

@@ -78,6 +78,8 @@ export interface PodStatus {
   startTime: string;
   deletionTimestamp?: string;
   hasSidecar: boolean;
+  /** The pod's network namespace (netns isolation, see netns.ts); absent in explicit mode. */
+  netns?: string;
   containerStatuses: ContainerStatus[];
   events: PodEvent[];
 }

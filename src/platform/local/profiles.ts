@@ -41,6 +41,7 @@ export const VALUES: readonly ValueSpec[] = [
   { key: 'meshConfig.accessLogFile', description: "where every proxy writes its access log ('' = none; /dev/stdout = the proxy's log, `rig logs POD -c istio-proxy`)", default: (_c, p) => (p === 'demo' ? '/dev/stdout' : ''), check: () => undefined },
   { key: 'meshConfig.defaultConfig.tracing.sampling', description: 'percentage of requests traced', default: (_c, p) => (p === 'demo' ? '100' : '1'), check: (v) => (/^\d+(\.\d+)?$/.test(v) && Number(v) <= 100 ? undefined : 'must be a percentage from 0 to 100') },
   { key: 'values.global.podBlock', description: 'loopback block of pod addresses, 127.N (default: chosen from RIG_HOME)', default: () => '', check: (v) => (v === '' || isPodBlock(v) ? undefined : 'must look like 127.N (N 1-254)') },
+  { key: 'values.global.isolation', description: "new pods' isolation: explicit (loopback IP, proxy env vars) or netns (network namespace + iptables capture; Linux, root)", default: () => 'explicit', check: (v) => (v === 'explicit' || v === 'netns' ? undefined : 'must be explicit or netns') },
 ];
 
 export interface InstallValues {

@@ -2,7 +2,9 @@
 //   - runs each pod's containers as child processes (see container.ts) and keeps them
 //     running, with restarts, backoff and readiness probes;
 //   - injects the sidecar (`rig proxy` in explicit mode on the pod's own loopback IP) when
-//     the pod's namespace asks for it;
+//     the pod's namespace asks for it; with netns isolation (rig.io/isolation: netns, or the
+//     install value values.global.isolation=netns) the pod gets a network namespace with
+//     iptables capture instead, and the sidecar runs in it as UID 1337 (netns.ts, dns.ts);
 //   - registers every pod with the control plane as a workload, and keeps the control
 //     plane's registry equal to its pods (so a restarted control plane learns them again);
 //   - persists each pod (spec + status) to RIG_HOME/pods, and on start brings back the pods
@@ -21,6 +23,8 @@ import { WorkloadController } from './controller.js';
 import { ControlPlaneClient, NAMESPACE_KIND, type RegisteredWorkload } from './control-plane.js';
 import { readJson, readState, writeJsonAtomic, type RigHome } from './home.js';
 import { allocatePodIP, appAddressOf, defaultPodBlock } from './ipam.js';
+import { startPodDns } from './dns.js';
+import { ISOLATION_ANNOTATION, ISOLATION_VALUE, NetnsNetwork, XDS_RELAY_PORT, netnsExec, reconcileNetns, netnsUnsupported, parseIsolation, type Isolation } from './netns.js';
 import { SIDECAR_CONTAINER, expandVars, isReady, validatePodSpec, type ContainerSpec, type PodEvent, type PodRecord, type PodSpec } from './pod.js';
 
 const log = logger('supervisor');
@@ -76,6 +80,12 @@ export class Supervisor {
   private readonly dirty = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly controller: WorkloadController;
+  /** The netns pods' bridge, DNS server and xDS relay (netns.ts), made on first use. */
+  private netnsNet: NetnsNetwork | undefined;
+  private netnsWhyNot: string | undefined | null = null;
+  /** netns pods being created (their network must not be taken down meanwhile). */
+  private netnsCreating = 0;
+  private servicesCache: { at: number; value: Promise<Map<string, string[]>> } | undefined;
 
   constructor(private readonly o: SupervisorOptions) {
     this.graceMs = o.terminationGraceMs ?? 5000;
@@ -84,6 +94,9 @@ export class Supervisor {
 
   /** Brings back the pods recorded in RIG_HOME/pods and starts the loops. */
   start(): void {
+    // What a supervisor of this RIG_HOME that did not stop cleanly left in the kernel goes first.
+    reconcileNetns(this.o.home.root);
+    const isolated: PodRecord[] = [];
     for (const f of readdirSync(this.o.home.pods).filter((x) => x.endsWith('.json')).sort()) {
       const rec = readJson<PodRecord>(join(this.o.home.pods, f));
       if (!rec?.spec) continue;
@@ -91,8 +104,12 @@ export class Supervisor {
         rmSync(join(this.o.home.pods, f), { force: true });
         continue;
       }
-      this.run(rec, true);
+      if (rec.status.netns) {
+        this.pods.set(podKey(rec.spec.namespace, rec.spec.name), { record: rec, containers: [] });
+        isolated.push(rec);
+      } else this.run(rec, true);
     }
+    if (isolated.length) void this.restoreIsolated(isolated);
     this.probeTimer = setInterval(() => this.probeAll(), this.o.probeIntervalMs ?? 300);
     this.syncTimer = setInterval(() => void this.syncWorkloads(), this.o.syncIntervalMs ?? 1000);
     this.controller.start();
@@ -107,6 +124,87 @@ export class Supervisor {
 
   get(namespace: string, name: string): PodRecord | undefined {
     return this.pods.get(podKey(namespace, name))?.record;
+  }
+
+  /** Sets up the namespaces of restored netns pods again (stop() removed them), then runs them. */
+  private async restoreIsolated(recs: PodRecord[]): Promise<void> {
+    const failed = (rec: PodRecord, err: unknown) => {
+      this.event(rec, 'Warning', 'FailedCreatePodSandBox', `cannot set up the pod's network namespace: ${(err as Error).message}`);
+      log.error('cannot restore a netns pod', { pod: podKey(rec.spec.namespace, rec.spec.name), err: (err as Error).message });
+      this.changed(this.pods.get(podKey(rec.spec.namespace, rec.spec.name))!);
+    };
+    const net = this.network();
+    try {
+      const why = this.netnsUnsupported();
+      if (why) throw new Error(why);
+      // The pods keep their addresses (their sidecars' node ids carry them): the same block again.
+      await net.ensure(/^10\.\d+/.exec(recs[0]!.status.podIP)?.[0]);
+    } catch (err) {
+      for (const rec of recs) failed(rec, err);
+      return;
+    }
+    for (const rec of recs) {
+      if (this.stopping) return;
+      try {
+        if (!net.owns(rec.status.podIP)) throw new Error(`its address ${rec.status.podIP} is not in the pod network ${net.subnet ?? ''}.0.0/16 any more; delete the pod and create it again`);
+        this.setupNetns(rec);
+        this.run(rec, true);
+      } catch (err) {
+        failed(rec, err);
+      }
+    }
+  }
+
+  private network(): NetnsNetwork {
+    this.netnsNet ??= new NetnsNetwork(this.o.home.root, {
+      xdsAddress: () => readState(this.o.home)?.controlPlane?.xds,
+      startDns: (address) =>
+        startPodDns({
+          address,
+          services: () => this.services(),
+          namespaceOf: (ip) => [...this.pods.values()].find((p) => p.record.status.podIP === ip)?.record.spec.namespace,
+        }),
+    });
+    return this.netnsNet;
+  }
+
+  private netnsUnsupported(): string | undefined {
+    if (this.netnsWhyNot === null) this.netnsWhyNot = netnsUnsupported();
+    return this.netnsWhyNot;
+  }
+
+  /** Service VIPs for the pod DNS server, read from the control plane at most once a second. */
+  private services(): Promise<Map<string, string[]>> {
+    const now = Date.now();
+    if (!this.servicesCache || now - this.servicesCache.at > 1000) {
+      const cp = this.controlPlane();
+      const value = cp ? cp.serviceAddresses() : Promise.resolve(new Map<string, string[]>());
+      value.catch(() => (this.servicesCache = undefined));
+      this.servicesCache = { at: now, value };
+    }
+    return this.servicesCache.value;
+  }
+
+  /** explicit (loopback address, proxy env) or netns: the pod annotation, else the install value. */
+  private isolationOf(spec: PodSpec): Isolation {
+    const given = spec.annotations[ISOLATION_ANNOTATION] ?? readState(this.o.home)?.values[ISOLATION_VALUE] ?? 'explicit';
+    const v = parseIsolation(given || 'explicit');
+    if (v !== 'explicit' && v !== 'netns') throw new SupervisorError(`pod ${spec.namespace}/${spec.name}: ${ISOLATION_ANNOTATION}: ${v}`, 400);
+    return v;
+  }
+
+  /** Creates a netns pod's namespace, veth, resolv.conf and (with a sidecar) capture rules. */
+  private setupNetns(rec: PodRecord): void {
+    const inboundPorts = rec.spec.containers.filter((c) => c.name !== SIDECAR_CONTAINER).flatMap((c) => (c.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => p.containerPort));
+    this.network().setupPod(this.network().namesOf(rec.uid), rec.status.podIP, rec.spec.namespace, rec.status.hasSidecar ? { inboundPorts } : undefined);
+  }
+
+  /** Removes a netns pod's namespace; the bridge goes with the last one. */
+  private async teardownNetns(rec: PodRecord): Promise<void> {
+    const net = this.netnsNet;
+    if (!net || !rec.status.netns) return;
+    net.teardownPod(net.namesOf(rec.uid));
+    if (this.netnsCreating === 0 && ![...this.pods.values()].some((p) => p.record !== rec && p.record.status.netns)) await net.stop();
   }
 
   private controlPlane(): ControlPlaneClient | undefined {
@@ -151,36 +249,68 @@ export class Supervisor {
     if (this.pods.has(key)) throw new SupervisorError(`pods "${spec.name}" already exists in namespace ${spec.namespace}`, 409);
     const sidecar = await this.wantsSidecar(spec);
     if (sidecar && spec.containers.some((c) => c.name === SIDECAR_CONTAINER)) throw new SupervisorError(`container name ${SIDECAR_CONTAINER} is the sidecar's; rename the container`, 400);
-    const block = readState(this.o.home)?.podBlock ?? defaultPodBlock(this.o.home.root);
-    const taken = new Set([...this.pods.values()].map((p) => p.record.status.podIP));
-    const podIP = await allocatePodIP(block, taken);
-    const appIP = sidecar ? appAddressOf(block, podIP) : podIP;
-    const containers = sidecar ? [...spec.containers, this.sidecarContainer(spec, podIP, appIP)] : spec.containers;
-    const now = new Date().toISOString();
-    const record: PodRecord = {
-      uid: randomUUID(),
-      creationTimestamp: now,
-      spec: { ...spec, containers },
-      status: { phase: 'Pending', podIP, appIP, hostIP: '127.0.0.1', startTime: now, hasSidecar: sidecar, containerStatuses: [], events: [] },
-    };
-    this.pods.set(key, { record, containers: [] });
-    this.event(record, 'Normal', 'Scheduled', `Successfully assigned ${key} to local (pod IP ${podIP}${sidecar ? `, app address ${appIP}` : ''})`);
-    if (sidecar) this.event(record, 'Normal', 'Injected', 'Injected the istio-proxy sidecar (namespace label istio-injection=enabled)');
-    this.run(record, false);
-    return record;
+    const isolation = this.isolationOf(spec);
+    if (isolation === 'netns') this.netnsCreating++;
+    try {
+      const uid = randomUUID();
+      const taken = new Set([...this.pods.values()].map((p) => p.record.status.podIP));
+      let podIP: string;
+      let appIP: string;
+      let netns: string | undefined;
+      if (isolation === 'netns') {
+        const why = this.netnsUnsupported();
+        if (why) throw new SupervisorError(`pod ${key}: ${ISOLATION_ANNOTATION}=netns is not available here: ${why}`, 400);
+        try {
+          await this.network().ensure();
+        } catch (err) {
+          throw new SupervisorError(`pod ${key}: cannot set up the pod network: ${(err as Error).message}`, 500);
+        }
+        podIP = appIP = this.network().allocate(taken);
+        netns = this.network().namesOf(uid).netns;
+      } else {
+        const block = readState(this.o.home)?.podBlock ?? defaultPodBlock(this.o.home.root);
+        podIP = await allocatePodIP(block, taken);
+        appIP = sidecar ? appAddressOf(block, podIP) : podIP;
+      }
+      const containers = sidecar ? [...spec.containers, this.sidecarContainer(spec, podIP, appIP, netns !== undefined)] : spec.containers;
+      const now = new Date().toISOString();
+      const record: PodRecord = {
+        uid,
+        creationTimestamp: now,
+        spec: { ...spec, containers },
+        status: { phase: 'Pending', podIP, appIP, hostIP: '127.0.0.1', startTime: now, hasSidecar: sidecar, ...(netns ? { netns } : {}), containerStatuses: [], events: [] },
+      };
+      if (netns) {
+        try {
+          this.setupNetns(record);
+        } catch (err) {
+          if (![...this.pods.values()].some((p) => p.record.status.netns)) await this.network().stop();
+          throw new SupervisorError(`pod ${key}: cannot set up its network namespace: ${(err as Error).message}`, 500);
+        }
+      }
+      this.pods.set(key, { record, containers: [] });
+      this.event(record, 'Normal', 'Scheduled', `Successfully assigned ${key} to local (pod IP ${podIP}${netns ? `, network namespace ${netns}` : sidecar ? `, app address ${appIP}` : ''})`);
+      if (sidecar) this.event(record, 'Normal', 'Injected', `Injected the istio-proxy sidecar (namespace label istio-injection=enabled${netns ? '; iptables capture' : ''})`);
+      this.run(record, false);
+      return record;
+    } finally {
+      if (isolation === 'netns') this.netnsCreating--;
+    }
   }
 
-  private sidecarContainer(spec: PodSpec, podIP: string, appIP: string): ContainerSpec {
+  private sidecarContainer(spec: PodSpec, podIP: string, appIP: string, captured = false): ContainerSpec {
     const cp = readState(this.o.home)?.controlPlane;
     if (!cp) throw new SupervisorError('the control plane is not installed; run `rig install`', 503);
+    // Captured (netns): Istio's default REDIRECT mode, the app on the namespace's own loopback,
+    // the control plane through the relay on the bridge address.
     const metadata = {
       NAMESPACE: spec.namespace,
       NAME: spec.name,
       LABELS: spec.labels,
       SERVICE_ACCOUNT: spec.serviceAccount,
       INSTANCE_IPS: podIP,
-      INTERCEPTION_MODE: 'NONE',
-      RIG_APP_ADDRESS: appIP,
+      ...(captured ? {} : { INTERCEPTION_MODE: 'NONE' }),
+      RIG_APP_ADDRESS: captured ? '127.0.0.1' : appIP,
     };
     return {
       name: SIDECAR_CONTAINER,
@@ -189,7 +319,7 @@ export class Supervisor {
         ...this.o.rigCommand,
         'proxy',
         '--xds',
-        cp.xds,
+        captured ? `${this.network().bridgeAddress!}:${XDS_RELAY_PORT}` : cp.xds,
         '--node-id',
         `sidecar~${podIP}~${spec.name}.${spec.namespace}~${spec.namespace}.svc.cluster.local`,
         '--metadata',
@@ -219,13 +349,13 @@ export class Supervisor {
       POD_NAMESPACE: rec.spec.namespace,
       POD_IP: s.podIP,
       INSTANCE_IP: s.podIP,
-      HOST: c.name === SIDECAR_CONTAINER && s.hasSidecar ? s.podIP : s.appIP,
+      HOST: c.name === SIDECAR_CONTAINER && s.hasSidecar ? s.podIP : s.netns ? '0.0.0.0' : s.appIP,
       SERVICE_ACCOUNT: rec.spec.serviceAccount,
       RIG_POD_UID: rec.uid,
     });
     const port = c.ports?.[0]?.containerPort;
     if (port !== undefined) env.PORT = String(port);
-    if (s.hasSidecar && c.name !== SIDECAR_CONTAINER) {
+    if (s.hasSidecar && !s.netns && c.name !== SIDECAR_CONTAINER) {
       const proxy = `http://${s.podIP}:15001`;
       const noProxy = ['localhost', '127.0.0.1', s.podIP, s.appIP].join(',');
       Object.assign(env, { HTTP_PROXY: proxy, http_proxy: proxy, NO_PROXY: noProxy, no_proxy: noProxy });
@@ -242,8 +372,8 @@ export class Supervisor {
     const previous = new Map(record.status.containerStatuses.map((c) => [c.name, c]));
     runner.containers = record.spec.containers.map((spec) => {
       const env = this.envOf(record, spec);
-      const argv = [...spec.command, ...(spec.args ?? [])].map((a) => expandVars(a, env));
       const isApp = !(record.status.hasSidecar && spec.name === SIDECAR_CONTAINER);
+      const argv = [...(record.status.netns ? netnsExec(record.status.netns, !isApp) : []), ...[...spec.command, ...(spec.args ?? [])].map((a) => expandVars(a, env))];
       const probeSpec: ContainerSpec =
         spec.readinessProbe || !isApp || !spec.ports?.length ? spec : { ...spec, readinessProbe: { tcpSocket: { port: spec.ports[0]!.containerPort } } };
       const prev = previous.get(spec.name);
@@ -344,6 +474,7 @@ export class Supervisor {
           ?.deleteWorkload(namespace, name)
           .catch((err: unknown) => log.warn('cannot unregister the workload', { pod: key, err }));
         await Promise.all(runner.containers.map((c) => c.stop(this.graceMs)));
+        await this.teardownNetns(rec).catch((err: unknown) => log.warn('cannot remove the network namespace', { pod: key, err }));
         this.pods.delete(key);
         this.dirty.delete(key);
         rmSync(this.podFile(namespace, name), { force: true });
@@ -413,6 +544,12 @@ export class Supervisor {
     clearInterval(this.syncTimer);
     await Promise.all([...this.pods.values()].flatMap((p) => p.containers.map((c) => c.stop(this.graceMs))));
     await Promise.all([...this.pods.values()].map((p) => p.deleting));
+    // Namespaces and the bridge go too: the pods' next start sets them up again.
+    const net = this.netnsNet;
+    if (net) {
+      for (const p of this.pods.values()) if (p.record.status.netns) net.teardownPod(net.namesOf(p.record.uid));
+      await net.stop();
+    }
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const r of this.pods.values()) this.dirty.add(podKey(r.record.spec.namespace, r.record.spec.name));
     this.flush();
