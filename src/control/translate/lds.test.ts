@@ -51,6 +51,18 @@ test('sidecar with capture: per-port outbound listeners, virtualOutbound by orig
   assert.equal(tcp(vi, vi.filterChains.length - 1)!.clusterSpecifier.value, 'InboundPassthroughClusterIpv4');
 });
 
+test('a service port of unknown protocol on a VIP is sniffed: HTTP through its routes, anything else over TCP', () => {
+  const push = buildPushContext({ resources: [], registry: registryOf({ name: 'hello', ports: [[8080, 'UNKNOWN']], vip: '10.96.0.30', pods: [{ ip: '127.0.1.9', labels: {} }] }), mesh: defaultMeshConfig() });
+  const ls = buildListeners(push, sidecarProxy('127.0.1.1', 'client'));
+  const vip = ls.find((l) => l.name === '10.96.0.30_8080')!;
+  assert.deepEqual(vip.listenerFilters.map((f) => f.name), ['envoy.filters.listener.http_inspector']);
+  const h = hcm(vip, 0)!;
+  assert.equal(h.routeSpecifier.case === 'rds' && h.routeSpecifier.value.routeConfigName, '8080');
+  assert.deepEqual(vip.filterChains[0]!.filterChainMatch?.applicationProtocols.length ? 'http' : 'none', 'http');
+  const t = tcp(vip, 1)!;
+  assert.equal(t.clusterSpecifier.case === 'cluster' && t.clusterSpecifier.value, 'outbound|8080||hello.default.svc.cluster.local');
+});
+
 test('sidecar without capture (explicit mode): HTTP proxy on the pod IP, inbound listeners on the pod IP', () => {
   const push = buildPushContext({ resources: [], registry: bookinfoRegistry(), mesh: { ...defaultMeshConfig(), outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } } });
   const ls = buildListeners(push, sidecarProxy('127.0.1.3', 'reviews', { labels: { version: 'v1' }, metadata: { INTERCEPTION_MODE: 'NONE' } }));

@@ -65,7 +65,7 @@ export function sidecarOutboundListeners(push: PushContext, proxy: Proxy, tcpRou
   const out: Listener[] = [];
   const services = push.servicesFor(proxy);
   const httpPorts = new Set<number>();
-  const tcp = new Map<string, { address: string; port: number; service: Service }>();
+  const tcp = new Map<string, { address: string; port: number; service: Service; auto: boolean }>();
   for (const s of services) {
     for (const p of s.ports) {
       const cls = protocolClass(p.protocol);
@@ -73,7 +73,7 @@ export function sidecarOutboundListeners(push: PushContext, proxy: Proxy, tcpRou
       if (cls === 'tcp' || cls === 'auto') {
         const address = s.addresses[0] ?? '0.0.0.0';
         const name = `${address}_${p.port}`;
-        if (!tcp.has(name)) tcp.set(name, { address, port: p.port, service: s });
+        if (!tcp.has(name)) tcp.set(name, { address, port: p.port, service: s, auto: cls === 'auto' });
       }
     }
   }
@@ -98,13 +98,20 @@ export function sidecarOutboundListeners(push: PushContext, proxy: Proxy, tcpRou
   }
   for (const [name, t] of [...tcp].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (t.address === '0.0.0.0' && httpPorts.has(t.port)) continue; // the HTTP listener owns 0.0.0.0:port
+    // A port of unknown protocol on a service address (its VIP): sniffed like 0.0.0.0's, HTTP
+    // through the port's routes, anything else to the service over TCP. Without the HTTP
+    // chain this exact-address listener would take the connection from 0.0.0.0_<port> and
+    // carry HTTP as opaque bytes.
+    const chains = t.auto ? [httpChain(push, `outbound_${name}`, outboundRouteName(t.port), true)] : [];
+    chains.push(tcpChain(`outbound|${t.port}||${t.service.hostname}`, tcpRoute(push, proxy, t.service, t.port)));
     out.push(
       create(ListenerSchema, {
         name,
         address: socketAddress(t.address, t.port),
         bindToPort: false,
         trafficDirection: TrafficDirection.OUTBOUND,
-        filterChains: [tcpChain(`outbound|${t.port}||${t.service.hostname}`, tcpRoute(push, proxy, t.service, t.port))],
+        ...(t.auto ? { listenerFilters: [listenerFilter(HTTP_INSPECTOR)] } : {}),
+        filterChains: chains,
       }),
     );
   }
