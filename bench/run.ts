@@ -14,6 +14,8 @@ import { proxyThroughput } from './scenarios/proxy-throughput.js';
 import { sidecarLatency } from './scenarios/sidecar-latency.js';
 import { proxyMemory } from './scenarios/proxy-memory.js';
 import { proxyH2 } from './scenarios/proxy-h2.js';
+import { grpcPair } from './scenarios/grpc-pair.js';
+import { meshMemory } from './scenarios/mesh-memory.js';
 import { rigProxyBuild } from './lib/candidates.js';
 import { report } from './report.js';
 import { checkTargets, loadResults, missingScenarios, printVerdicts } from './check.js';
@@ -21,7 +23,7 @@ import { setLogLevel } from '../src/shared/log.js';
 
 if (!process.env.RIG_LOG_LEVEL) setLogLevel('warn');
 
-const scenarios: Scenario[] = [sidecarLatency, proxyThroughput, proxyMemory, proxyH2, translate, xdsScale];
+const scenarios: Scenario[] = [sidecarLatency, proxyThroughput, proxyMemory, meshMemory, proxyH2, grpcPair, translate, xdsScale];
 const RESULTS = join(import.meta.dirname, 'results');
 
 async function runScenarios(chosen: Scenario[], opts: BenchOptions): Promise<void> {

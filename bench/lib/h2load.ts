@@ -36,9 +36,9 @@ export function parseH2load(out: string): H2loadResult {
   };
 }
 
-/** h2load -c connections -m streams for durationS (after a 1 s warm-up); non-2xx answers are an error. */
-export async function runH2load(group: ProcGroup, run: { url: string; connections: number; streams: number; durationS: number }): Promise<H2loadResult> {
-  const child = group.start('h2load', CPU.load, 'h2load', ['-t1', `-c${run.connections}`, `-m${run.streams}`, `-D${run.durationS}`, '--warm-up-time=1', run.url]);
+/** h2load -c connections -m streams for durationS (after a 1 s warm-up), plus extraArgs (headers, -d body); non-2xx answers are an error. */
+export async function runH2load(group: ProcGroup, run: { url: string; connections: number; streams: number; durationS: number; extraArgs?: string[] }): Promise<H2loadResult> {
+  const child = group.start('h2load', CPU.load, 'h2load', ['-t1', `-c${run.connections}`, `-m${run.streams}`, `-D${run.durationS}`, '--warm-up-time=1', ...(run.extraArgs ?? []), run.url]);
   const code = await child.exited;
   await group.stopChild(child);
   if (code !== 0) throw new Error(`h2load exited ${code}:\n${child.out}`);
