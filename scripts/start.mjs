@@ -73,13 +73,21 @@ if (!address || !port) {
 const gatewayUrl = `http://${address}${Number(port) === 80 ? '' : `:${port}`}`;
 const url = `${gatewayUrl}/productpage`;
 
+/** What the last look at the page found wrong (printed if the wait times out). */
+let problem = 'no answer yet';
+
 async function answers() {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000), redirect: 'manual' });
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'manual' });
     const body = await res.text();
     // The whole page: the book, its details and its reviews (not a reviews or details error).
-    return res.status === 200 && body.includes('The Comedy of Errors') && body.includes('Reviewer1') && !body.includes('Error fetching');
-  } catch {
+    if (res.status !== 200) problem = `HTTP ${res.status}${res.headers.get('x-rig-response-flags') ? ` (${res.headers.get('x-rig-response-flags')})` : ''}: ${body.slice(0, 200).trim()}`;
+    else if (body.includes('Error fetching')) problem = `the page shows: ${/Error fetching[^<]*(?:<\/h4>\s*<p>[^<]*)?/.exec(body)?.[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ') ?? 'an error'}`;
+    else if (!body.includes('The Comedy of Errors') || !body.includes('Reviewer1')) problem = 'the page lacks the book or its reviews';
+    else return true;
+    return false;
+  } catch (err) {
+    problem = `no answer: ${err.cause?.message ?? err.message}`;
     return false;
   }
 }
@@ -108,7 +116,8 @@ for (;;) {
   if (Date.now() > deadline) {
     if (tty) process.stdout.write('\n');
     process.stderr.write(
-      `\nnpm start: ${url} did not answer 200 within ${timeoutS}s (RIG_START_TIMEOUT sets the limit).\n` +
+      `\nnpm start: ${url} did not show the whole product page within ${timeoutS}s (RIG_START_TIMEOUT sets the limit).\n` +
+        `Last look: ${problem}\n` +
         `The mesh is still running; look at it with:\n` +
         `  ${rigCmd} get pods                      # every pod should be 2/2 Running\n` +
         `  ${rigCmd} logs POD [-c istio-proxy]     # an app's or its sidecar's output\n` +

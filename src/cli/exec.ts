@@ -31,7 +31,9 @@ export const execCommand: Command = {
       const ctx = await platform.supervisor
         .execContext(args.flags.namespace as string, name, args.flags.container as string | undefined)
         .catch((err: Error) => Promise.reject(new CliError(err.message)));
-      const [cmd, ...rest] = args.rest as [string, ...string[]];
+      // A pod with its own network namespace (netns isolation): the command runs inside it, as kubectl exec does.
+      const argv = ctx.netns ? ['ip', 'netns', 'exec', ctx.netns, ...args.rest] : args.rest;
+      const [cmd, ...rest] = argv as [string, ...string[]];
       return new Promise<number>((resolve) => {
         const child = spawn(cmd, rest, { env: ctx.env, stdio: 'inherit', ...(ctx.workingDir ? { cwd: ctx.workingDir } : {}) });
         child.once('error', (err) => {

@@ -194,6 +194,10 @@ test('netns pods: an unmodified client reaches an unmodified server through both
 
   assert.ok((await stat(clientIP, 'cluster.outbound|8080||hello.default.svc.cluster.local.upstream_rq_2xx')) >= 1, 'the client sidecar routed it');
   assert.ok((await stat(helloIP, 'cluster.inbound|8080||.upstream_rq_2xx')) >= 1, 'the server sidecar received it');
+
+  // rig exec runs inside the pod's namespace: the service name resolves and the call is captured.
+  const ex = await run('exec', 'client', '--', 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', 'http://hello:8080/from-exec');
+  assert.equal(ex.stdout, '200', ex.stderr);
 });
 
 test('netns pods: a killed supervisor leaks nothing: its successor removes the old namespaces and sets the pods up again', opts, async () => {

@@ -67,7 +67,7 @@ export class SupervisorClient {
     return this.json('PATCH', `/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`, { metadata: { labels } });
   }
 
-  execContext(namespace: string, name: string, container?: string): Promise<{ env: Record<string, string>; workingDir?: string; container: string }> {
+  execContext(namespace: string, name: string, container?: string): Promise<{ env: Record<string, string>; workingDir?: string; container: string; netns?: string }> {
     return this.json('GET', `/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/exec${container ? `?container=${encodeURIComponent(container)}` : ''}`);
   }
 

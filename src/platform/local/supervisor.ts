@@ -450,13 +450,13 @@ export class Supervisor {
   }
 
   /** The environment and working directory of a pod's container, for `rig exec`. */
-  execContext(namespace: string, name: string, container?: string): { env: Record<string, string>; workingDir?: string; container: string } {
+  execContext(namespace: string, name: string, container?: string): { env: Record<string, string>; workingDir?: string; container: string; netns?: string } {
     const rec = this.get(namespace, name);
     if (!rec) throw new SupervisorError(`pods "${name}" not found in namespace ${namespace}`, 404);
     const names = rec.spec.containers.map((c) => c.name);
     const spec = container ? rec.spec.containers.find((c) => c.name === container) : rec.spec.containers[0];
     if (!spec) throw new SupervisorError(`container ${container} is not valid for pod ${name}; choose one of: [${names.join(' ')}]`, 400);
-    return { env: this.envOf(rec, spec), ...(spec.workingDir ? { workingDir: spec.workingDir } : {}), container: spec.name };
+    return { env: this.envOf(rec, spec), ...(spec.workingDir ? { workingDir: spec.workingDir } : {}), container: spec.name, ...(rec.status.netns ? { netns: rec.status.netns } : {}) };
   }
 
   /** Deletes a pod: unregisters it, stops its containers, forgets it. */
