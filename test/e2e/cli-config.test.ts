@@ -146,7 +146,11 @@ before(async () => {
       body: JSON.stringify({ labels: { app, version: 'v1' }, ip, ports: [{ name: 'http', port: 9080 }], hasSidecar: true }),
     });
     assert.ok(res.status < 300, await res.text());
-    const p = startRig(['proxy', '--xds', xds, '--node-id', nodeId(ip, name), '--metadata', JSON.stringify({ NAMESPACE: 'default', LABELS: { app, version: 'v1' } }), '--admin-address', ip, '--admin-port', '15000']);
+    // Explicit mode (INTERCEPTION_MODE NONE): the sidecar binds only its own address. With
+    // capture it would bind 0.0.0.0:15001/15006 on this host, and no other sidecar here
+    // could then bind its pod address on those ports (Linux refuses a specific bind under a
+    // listening wildcard).
+    const p = startRig(['proxy', '--xds', xds, '--node-id', nodeId(ip, name), '--metadata', JSON.stringify({ NAMESPACE: 'default', INTERCEPTION_MODE: 'NONE', LABELS: { app, version: 'v1' } }), '--admin-address', ip, '--admin-port', '15000']);
     proxies.push(p);
   }
   for (const p of proxies) await p.waitFor(/admin\s+http:\/\//);
