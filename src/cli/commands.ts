@@ -14,7 +14,7 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'install', summary: 'Install the mesh on this machine: control plane and gateways (profiles: default, demo, minimal, empty)', load: async () => (await import('./install.js')).installCommand },
+  { name: 'install', summary: 'Install the mesh on this machine: control plane and gateways (profiles: default, demo, minimal, empty, remote)', load: async () => (await import('./install.js')).installCommand },
   { name: 'uninstall', summary: 'Stop the mesh on this machine: every pod, the gateways and the control plane', load: async () => (await import('./uninstall.js')).uninstallCommand },
   { name: 'profile', summary: 'List the installation profiles, or show the values of one', load: async () => (await import('./profile.js')).profileCommand },
   { name: 'version', summary: 'Print the client version and, if reachable, the control plane and data plane versions', load: async () => (await import('./version.js')).versionCommand },

@@ -24,7 +24,7 @@ export async function confirm(question: string, action: string): Promise<boolean
 
 export const installCommand: Command = {
   name: 'install',
-  summary: 'Install the mesh on this machine: control plane and gateways (profiles: default, demo, minimal, empty)',
+  summary: 'Install the mesh on this machine: control plane and gateways (profiles: default, demo, minimal, empty, remote)',
   usage: 'rig install [--set profile=NAME] [--set KEY=VALUE …] [-f overrides.yaml] [-y] [--timeout SECONDS]',
   examples: [
     'rig install -y                                   # the default profile: control plane + ingress gateway',
@@ -32,6 +32,7 @@ export const installCommand: Command = {
     'rig install --set values.gateways.istio-ingressgateway.httpPort=9080 -y',
     'rig install -f my-operator.yaml -y              # IstioOperator: spec.profile, spec.components, spec.values',
     'RIG_HOME=/tmp/mesh2 rig install -y              # a second, independent mesh',
+    'rig install --set profile=remote --set values.global.remotePilotAddress=127.64.0.1 -y   # use the control plane of another mesh',
   ],
   flags: [
     { name: 'filename', short: 'f', type: 'list', description: 'an IstioOperator overrides file (spec.profile, spec.components, spec.values); repeatable' },

@@ -7,6 +7,7 @@ import { connectPlatform, PlatformError } from '../platform/local/client.js';
 import { ControlPlaneError } from '../platform/local/control-plane.js';
 import { ISOLATION_ANNOTATION, parseIsolation } from '../platform/local/netns.js';
 import { displayStatus, isReady, readyCount, type ContainerPort, type PodRecord } from '../platform/local/pod.js';
+import { UPSTREAMS_ANNOTATION, parseUpstreams } from '../platform/local/upstreams.js';
 
 function parsePairs(text: string | undefined, what: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -29,11 +30,12 @@ function parsePort(s: string): ContainerPort {
 export const runCommand: Command = {
   name: 'run',
   summary: 'Start a pod running COMMAND (with a sidecar if its namespace has istio-injection=enabled)',
-  usage: 'rig run NAME [-n NS] [--labels k=v,…] [--port P]… [--env K=V]… [--service-account SA] [--isolation explicit|netns] [--expose] -- COMMAND [ARG…]',
+  usage: 'rig run NAME [-n NS] [--labels k=v,…] [--port P]… [--env K=V]… [--service-account SA] [--isolation explicit|netns] [--upstream SVC:PORT[=LOCAL]]… [--expose] -- COMMAND [ARG…]',
   examples: [
     'rig run hello --port 8080 --expose -- node samples/hello/server.js',
     'rig run reviews-v2 --labels app=reviews,version=v2 --port http:9080 -- node reviews.js',
     "rig run sleep -- sh -c 'sleep infinity'",
+    'rig run app --upstream mongodb:27017 --upstream reviews:9080=19080 -- node app.js   # $MONGODB_SERVICE_HOST:$MONGODB_SERVICE_PORT',
     'sudo rig run web --isolation netns --port 8080 --expose -- nginx -g "daemon off;"   # transparent capture',
   ],
   flags: [
@@ -49,6 +51,11 @@ export const runCommand: Command = {
       name: 'isolation',
       type: 'string',
       description: 'explicit (a loopback IP, proxy env vars) or netns (a network namespace with iptables capture; Linux and root); default: the install value values.global.isolation',
+    },
+    {
+      name: 'upstream',
+      type: 'list',
+      description: 'SERVICE:PORT[=LOCALPORT]: the sidecar listens on the pod IP at LOCALPORT (default PORT) and forwards to the service through the mesh, for clients that cannot use HTTP_PROXY; the app gets $<SERVICE>_SERVICE_HOST/_PORT; repeatable',
     },
     { name: 'expose', type: 'boolean', description: 'also create a Service NAME selecting the pod, on its ports' },
     { name: 'timeout', type: 'number', default: 60, description: 'seconds to wait for the pod to be Running' },
@@ -69,6 +76,12 @@ export const runCommand: Command = {
       if (!['Always', 'OnFailure', 'Never'].includes(restart)) throw new PlatformError(`--restart ${restart}: use Always, OnFailure or Never`);
       if (args.flags.expose && ports.length === 0) throw new PlatformError('--expose needs at least one --port');
       const annotations = parsePairs(args.flags.annotations as string | undefined, '--annotations');
+      const upstreams = (args.flags.upstream as string[] | undefined) ?? [];
+      if (upstreams.length) {
+        const bad = parseUpstreams(upstreams.join(',')).errors;
+        if (bad.length) throw new PlatformError(`--upstream ${bad[0]!}`);
+        annotations[UPSTREAMS_ANNOTATION] = [annotations[UPSTREAMS_ANNOTATION], ...upstreams].filter(Boolean).join(',');
+      }
       if (args.flags.isolation !== undefined) {
         const isolation = parseIsolation(args.flags.isolation as string);
         if (isolation !== 'explicit' && isolation !== 'netns') throw new PlatformError(`--isolation: ${isolation}`);

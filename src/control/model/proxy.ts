@@ -4,6 +4,7 @@
 // Istio's metadata keys).
 import type { ProxyNode } from '../xds/source.js';
 import type { Locality } from '../registry/model.js';
+import { resolveShortName } from '../snapshot/hosts.js';
 
 export type ProxyType = 'sidecar' | 'router' | 'grpc';
 
@@ -60,4 +61,40 @@ export function proxyFromNode(node: ProxyNode): Proxy {
     locality: node.locality ?? { region: '', zone: '', subZone: '' },
     metadata: md,
   };
+}
+
+/** A local port the sidecar opens for one service port (explicit mode; see `upstreamBindings`). */
+export interface UpstreamBinding {
+  /** Service hostname, fully qualified (short names resolved in the proxy's namespace). */
+  host: string;
+  port: number;
+  /** Port the sidecar listens on, at the pod IP. */
+  localPort: number;
+}
+
+/** Node metadata key listing a sidecar's upstream bindings: `HOST:PORT=LOCALPORT,…`. */
+export const UPSTREAMS_METADATA = 'RIG_UPSTREAMS';
+
+function validPort(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && n <= 65535;
+}
+
+/**
+ * The proxy's upstream bindings from RIG_UPSTREAMS (`reviews:9080`, `reviews.default.svc.cluster.local:9080=19080`;
+ * LOCALPORT defaults to PORT). Malformed entries and a second binding of the same local port are ignored.
+ * Sorted by local port.
+ */
+export function upstreamBindings(proxy: Proxy, clusterDomain = 'cluster.local'): UpstreamBinding[] {
+  const raw = proxy.metadata[UPSTREAMS_METADATA];
+  if (typeof raw !== 'string') return [];
+  const byLocal = new Map<number, UpstreamBinding>();
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?):(\d+)(?:=(\d+))?$/i.exec(entry);
+    if (!m) continue;
+    const port = Number(m[3]);
+    const localPort = m[4] !== undefined ? Number(m[4]) : port;
+    if (!validPort(port) || !validPort(localPort) || byLocal.has(localPort)) continue;
+    byLocal.set(localPort, { host: resolveShortName(m[1]!.toLowerCase(), proxy.namespace, clusterDomain), port, localPort });
+  }
+  return [...byLocal.values()].sort((a, b) => a.localPort - b.localPort);
 }

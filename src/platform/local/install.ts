@@ -3,6 +3,7 @@
 // each to be ready. Idempotent: what already runs is kept; what the profile no longer
 // wants is removed. A fresh install that fails is rolled back, leaving nothing running.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { VERSION } from '../../shared/version.js';
 import { ControlPlaneClient, NAMESPACE_KIND, SERVICE_KIND } from './control-plane.js';
@@ -11,7 +12,7 @@ import { ensureHome, readState, writeJsonAtomic, writeState, type InstallState, 
 import { defaultPodBlock, portInUse } from './ipam.js';
 import { ISOLATION_ANNOTATION, ISOLATION_VALUE, netnsUnsupported } from './netns.js';
 import { isReady, type PodRecord, type PodSpec } from './pod.js';
-import type { InstallValues } from './profiles.js';
+import { remoteControlPlane, type InstallValues } from './profiles.js';
 import { podSuffix } from './supervisor.js';
 import type { SupervisorClient } from './client.js';
 
@@ -57,11 +58,21 @@ export async function install(o: InstallOptions): Promise<void> {
   const wantIngress = v(o, 'components.ingressGateways.enabled') === 'true';
   const wantEgress = v(o, 'components.egressGateways.enabled') === 'true';
   const wantPilot = v(o, 'components.pilot.enabled') === 'true';
-  if ((wantIngress || wantEgress) && !wantPilot) throw new InstallError('the gateways need the control plane: keep components.pilot.enabled=true');
+  // remote: no control plane here; pods, gateways and the CLI use the one at remotePilotAddress.
+  const remote = remoteControlPlane(o.values.values);
+  if (o.values.profile.name === 'remote' && !remote) throw new InstallError('the remote profile needs the remote control plane\'s address: --set values.global.remotePilotAddress=IP[:15010] (and, if its API is not on IP:15014, --set values.global.remoteMonitoringAddress=IP:PORT)');
+  if (remote && wantPilot) throw new InstallError('values.global.remotePilotAddress is set, so this mesh uses a remote control plane: use --set profile=remote or --set components.pilot.enabled=false');
+  if (remote && o.values.values[ISOLATION_VALUE] === 'netns') throw new InstallError(`${ISOLATION_VALUE}=netns is not available with a remote control plane; keep the default (explicit)`);
+  if ((wantIngress || wantEgress) && !wantPilot && !remote) throw new InstallError('the gateways need the control plane: keep components.pilot.enabled=true');
+  if (remote?.ip.startsWith(`${block}.`)) throw new InstallError(`this mesh's pod block ${block} holds the remote control plane's address ${remote.ip}; give this mesh another one with --set values.global.podBlock=127.N`);
+  if (remote) await checkRemote(remote);
   if (o.values.values[ISOLATION_VALUE] === 'netns') {
     const why = netnsUnsupported();
     if (why) throw new InstallError(`${ISOLATION_VALUE}=netns is not available here: ${why}`);
   }
+  const previousRemote = previous ? remoteControlPlane(previous.values) : undefined;
+  if (previousRemote && !fresh && (previousRemote.xds !== remote?.xds || previousRemote.monitoring !== remote.monitoring))
+    throw new InstallError(`this mesh uses the remote control plane at ${previousRemote.xds} (API ${previousRemote.monitoring}); uninstall it first (\`rig uninstall -y\`) to use another control plane`);
   if (previous && previous.podBlock !== block && !fresh) throw new InstallError(`this mesh uses the pod block ${previous.podBlock}; uninstall it first to change values.global.podBlock`);
 
   const state: InstallState = {
@@ -88,7 +99,11 @@ export async function install(o: InstallOptions): Promise<void> {
     const { client: sup } = await startSupervisor(home);
     o.say('✔ Rigging core installed');
     const ctx: Ctx = { o, sup, state };
-    if (!wantPilot) {
+    if (remote) {
+      await removeComponent(ctx, 'app', 'rigd', 'rigd');
+      await useRemote(ctx, remote);
+      o.say(`✔ Remote control plane at ${remote.xds} (API ${remote.monitoring}) in use`);
+    } else if (!wantPilot) {
       await removeComponent(ctx, 'app', 'rigd', 'rigd');
     } else {
       await controlPlane(ctx);
@@ -231,6 +246,45 @@ async function controlPlane(ctx: Ctx): Promise<void> {
   await cp.apply(docs.join('---\n'), 'rig-install');
 }
 
+/** A remote control plane that does not answer fails the install before anything starts. */
+async function checkRemote(remote: { xds: string; monitoring: string }): Promise<void> {
+  const fix = '  Check that it runs (`rig version` in its mesh) and give its addresses: --set values.global.remotePilotAddress=IP[:15010] --set values.global.remoteMonitoringAddress=IP:15014';
+  let body: { version?: unknown };
+  try {
+    const res = await fetch(`http://${remote.monitoring}/version`, { signal: AbortSignal.timeout(3000) });
+    if (!res.ok) throw new Error(`GET /version answered HTTP ${res.status}`);
+    body = (await res.json()) as typeof body;
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    const cause = e.name === 'TimeoutError' ? 'no answer within 3s' : e.cause?.code === 'ECONNREFUSED' ? 'connection refused' : (e.cause?.message ?? e.message);
+    throw new InstallError(`the remote control plane at ${remote.monitoring} does not answer (${cause})\n${fix}`);
+  }
+  if (typeof body?.version !== 'string') throw new InstallError(`${remote.monitoring} answered, but not as a Rigging control plane (GET /version has no version)\n${fix}`);
+  const [host, port] = [remote.xds.slice(0, remote.xds.lastIndexOf(':')), Number(remote.xds.slice(remote.xds.lastIndexOf(':') + 1))];
+  const xdsError = await new Promise<string | undefined>((resolve) => {
+    const s = connect({ host, port });
+    s.setTimeout(3000, () => s.destroy(new Error('no answer within 3s')));
+    s.on('connect', () => {
+      s.destroy();
+      resolve(undefined);
+    });
+    s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED' ? 'connection refused' : err.message));
+  });
+  if (xdsError) throw new InstallError(`the remote control plane's xDS address ${remote.xds} does not answer (${xdsError})\n${fix}`);
+}
+
+/** Points this mesh at the remote control plane: state, control-plane.json and the two namespaces (created only if missing). */
+async function useRemote(ctx: Ctx, remote: { ip: string; xds: string; monitoring: string }): Promise<void> {
+  const { o, state } = ctx;
+  state.controlPlane = { ...remote, pod: '' };
+  writeState(o.home, state);
+  writeJsonAtomic(join(o.home.run, 'control-plane.json'), { monitoringAddress: remote.monitoring, xdsAddress: remote.xds });
+  const cp = new ControlPlaneClient(remote.monitoring);
+  const docs: string[] = [];
+  for (const ns of ['default', SYSTEM_NAMESPACE]) if (!(await cp.get(NAMESPACE_KIND, '', ns))) docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`);
+  if (docs.length) await cp.apply(docs.join('---\n'), 'rig-install');
+}
+
 function service(name: string, labels: Record<string, string>, selector: Record<string, string>, type: string, ports: [string, number, number][]): string {
   const obj = {
     apiVersion: 'v1',
@@ -317,6 +371,8 @@ async function gateway(ctx: Ctx, name: string, istioLabel: string, bindAddress: 
 async function removeComponent(ctx: Ctx, label: string, value: string, serviceName: string): Promise<void> {
   const pod = await findPod(ctx, label, value);
   if (pod) await ctx.sup.delete(pod.spec.namespace, pod.spec.name);
+  // A remote control plane's store is shared: a Service this mesh did not run a pod for is another mesh's.
+  if (!pod && remoteControlPlane(ctx.state.values)) return;
   if (serviceName === 'rigd') {
     delete ctx.state.controlPlane;
     rmSync(join(ctx.o.home.run, 'control-plane.json'), { force: true });

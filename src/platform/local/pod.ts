@@ -1,6 +1,7 @@
 // Pods on the local platform: the spec a user (or `rig install`) asks for, the status the
 // supervisor records, and how both look as Kubernetes objects (`rig get pods -o json`).
 // A container is a process; `image` is kept for display only (nothing is pulled).
+import { upstreamErrors } from './upstreams.js';
 
 export interface ContainerPort {
   name?: string;
@@ -119,6 +120,7 @@ export function validatePodSpec(p: PodSpec): string[] {
         if (!Number.isInteger(port.containerPort) || port.containerPort < 1 || port.containerPort > 65535) errs.push(`spec.containers[${i}].ports[${j}].containerPort: must be 1-65535`);
     });
   if (new Set((p.containers ?? []).map((c) => c?.name)).size !== (p.containers ?? []).length) errs.push('spec.containers: container names must be unique');
+  if (Array.isArray(p.containers)) errs.push(...upstreamErrors(p.annotations, p.containers.flatMap((c) => (c?.ports ?? []).map((x) => x.containerPort))));
   return errs;
 }
 

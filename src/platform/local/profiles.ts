@@ -16,7 +16,35 @@ export const PROFILES: readonly Profile[] = [
   { name: 'demo', description: 'control plane, ingress and egress gateways (to try every feature)', components: { pilot: true, ingressGateways: true, egressGateways: true } },
   { name: 'minimal', description: 'control plane only', components: { pilot: true, ingressGateways: false, egressGateways: false } },
   { name: 'empty', description: 'nothing but the local platform (add components with --set)', components: { pilot: false, ingressGateways: false, egressGateways: false } },
+  { name: 'remote', description: 'no control plane: pods and gateways use one elsewhere (--set values.global.remotePilotAddress=IP)', components: { pilot: false, ingressGateways: false, egressGateways: false } },
 ];
+
+/** The xDS port of a control plane (Istio's 15010) and its status/config port (15014). */
+export const XDS_PORT = 15010;
+export const MONITORING_PORT = 15014;
+
+/** IP or IP:PORT (IPv4) → undefined when valid, else why not. */
+function hostPort(v: string): string | undefined {
+  const m = /^([^:]+)(?::(\d+))?$/.exec(v);
+  if (!m || isIP(m[1]!) !== 4) return 'must be an IPv4 address, optionally with :PORT';
+  if (m[2] !== undefined && port(m[2])) return 'the port must be 1-65535';
+  return undefined;
+}
+
+/**
+ * The control plane a `remote` installation uses: xDS from values.global.remotePilotAddress
+ * (port 15010 unless given), the status/config API from values.global.remoteMonitoringAddress
+ * (default: the pilot address's IP on 15014). Undefined when no remote address is set.
+ */
+export function remoteControlPlane(values: Record<string, string>): { ip: string; xds: string; monitoring: string } | undefined {
+  const pilot = values['values.global.remotePilotAddress'] ?? '';
+  if (!pilot) return undefined;
+  const ip = pilot.split(':')[0]!;
+  const xds = pilot.includes(':') ? pilot : `${pilot}:${XDS_PORT}`;
+  const given = values['values.global.remoteMonitoringAddress'] ?? '';
+  const monitoring = !given ? `${ip}:${MONITORING_PORT}` : given.includes(':') ? given : `${given}:${MONITORING_PORT}`;
+  return { ip, xds, monitoring };
+}
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -41,6 +69,8 @@ export const VALUES: readonly ValueSpec[] = [
   { key: 'meshConfig.accessLogFile', description: "where every proxy writes its access log ('' = none; /dev/stdout = the proxy's log, `rig logs POD -c istio-proxy`)", default: (_c, p) => (p === 'demo' ? '/dev/stdout' : ''), check: () => undefined },
   { key: 'meshConfig.defaultConfig.tracing.sampling', description: 'percentage of requests traced', default: (_c, p) => (p === 'demo' ? '100' : '1'), check: (v) => (/^\d+(\.\d+)?$/.test(v) && Number(v) <= 100 ? undefined : 'must be a percentage from 0 to 100') },
   { key: 'values.global.podBlock', description: 'loopback block of pod addresses, 127.N (default: chosen from RIG_HOME)', default: () => '', check: (v) => (v === '' || isPodBlock(v) ? undefined : 'must look like 127.N (N 1-254)') },
+  { key: 'values.global.remotePilotAddress', description: "the remote control plane's xDS address, IP[:PORT] (port 15010 by default); profile remote needs it", default: () => '', check: (v) => (v === '' ? undefined : hostPort(v)) },
+  { key: 'values.global.remoteMonitoringAddress', description: "the remote control plane's status/config API, IP[:PORT] (default: the pilot address's IP, port 15014)", default: () => '', check: (v) => (v === '' ? undefined : hostPort(v)) },
   { key: 'values.global.isolation', description: "new pods' isolation: explicit (loopback IP, proxy env vars) or netns (network namespace + iptables capture; Linux, root)", default: () => 'explicit', check: (v) => (v === 'explicit' || v === 'netns' ? undefined : 'must be explicit or netns') },
 ];
 

@@ -10,7 +10,8 @@
 //   - persists each pod (spec + status) to RIG_HOME/pods, and on start brings back the pods
 //     it finds there;
 //   - runs the workload controller (controller.ts): the Deployments and Pods declared in the
-//     control plane's store become pods here;
+//     control plane's store become pods here (not with a remote control plane, whose store
+//     belongs to the mesh that runs it);
 //   - serves the API the CLI uses (supervisor-api.ts).
 // On SIGTERM it stops every container (SIGTERM, then SIGKILL after the grace period).
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -25,6 +26,8 @@ import { readJson, readState, writeJsonAtomic, type RigHome } from './home.js';
 import { allocatePodIP, appAddressOf, defaultPodBlock } from './ipam.js';
 import { startPodDns } from './dns.js';
 import { ISOLATION_ANNOTATION, ISOLATION_VALUE, NetnsNetwork, XDS_RELAY_PORT, netnsExec, reconcileNetns, netnsUnsupported, parseIsolation, type Isolation } from './netns.js';
+import { remoteControlPlane } from './profiles.js';
+import { upstreamEnv, upstreamsMetadata } from './upstreams.js';
 import { SIDECAR_CONTAINER, expandVars, isReady, validatePodSpec, type ContainerSpec, type PodEvent, type PodRecord, type PodSpec } from './pod.js';
 
 const log = logger('supervisor');
@@ -89,7 +92,7 @@ export class Supervisor {
 
   constructor(private readonly o: SupervisorOptions) {
     this.graceMs = o.terminationGraceMs ?? 5000;
-    this.controller = new WorkloadController({ runtime: this, controlPlane: () => this.controlPlane(), suffix: () => podSuffix(), intervalMs: o.controllerIntervalMs ?? 500 });
+    this.controller = new WorkloadController({ runtime: this, controlPlane: () => (this.remote() ? undefined : this.controlPlane()), suffix: () => podSuffix(), intervalMs: o.controllerIntervalMs ?? 500 });
   }
 
   /** Brings back the pods recorded in RIG_HOME/pods and starts the loops. */
@@ -190,6 +193,7 @@ export class Supervisor {
     const given = spec.annotations[ISOLATION_ANNOTATION] ?? readState(this.o.home)?.values[ISOLATION_VALUE] ?? 'explicit';
     const v = parseIsolation(given || 'explicit');
     if (v !== 'explicit' && v !== 'netns') throw new SupervisorError(`pod ${spec.namespace}/${spec.name}: ${ISOLATION_ANNOTATION}: ${v}`, 400);
+    if (v === 'netns' && this.remote()) throw new SupervisorError(`pod ${spec.namespace}/${spec.name}: ${ISOLATION_ANNOTATION}=netns is not available with a remote control plane; use explicit`, 400);
     return v;
   }
 
@@ -205,6 +209,23 @@ export class Supervisor {
     if (!net || !rec.status.netns) return;
     net.teardownPod(net.namesOf(rec.uid));
     if (this.netnsCreating === 0 && ![...this.pods.values()].some((p) => p.record !== rec && p.record.status.netns)) await net.stop();
+  }
+
+  /** Whether the control plane is another mesh's (profile remote): its registry and store are shared. */
+  private remote(): boolean {
+    return remoteControlPlane(readState(this.o.home)?.values ?? {}) !== undefined;
+  }
+
+  /**
+   * Whether a registered workload is this supervisor's to remove when it has no such pod:
+   * one on this mesh's loopback block or pod network. Other addresses belong to another mesh
+   * sharing the control plane (a remote one's, or the primary's); non-loopback addresses
+   * count as ours unless the control plane is remote.
+   */
+  private ownsAddress(ip: string): boolean {
+    const block = readState(this.o.home)?.podBlock ?? defaultPodBlock(this.o.home.root);
+    if (ip.startsWith('127.')) return ip.startsWith(`${block}.`);
+    return this.netnsNet?.owns(ip) ?? !this.remote();
   }
 
   private controlPlane(): ControlPlaneClient | undefined {
@@ -311,6 +332,7 @@ export class Supervisor {
       INSTANCE_IPS: podIP,
       ...(captured ? {} : { INTERCEPTION_MODE: 'NONE' }),
       RIG_APP_ADDRESS: captured ? '127.0.0.1' : appIP,
+      ...(captured ? {} : upstreamsMetadata(spec.annotations, spec.namespace)),
     };
     return {
       name: SIDECAR_CONTAINER,
@@ -358,7 +380,7 @@ export class Supervisor {
     if (s.hasSidecar && !s.netns && c.name !== SIDECAR_CONTAINER) {
       const proxy = `http://${s.podIP}:15001`;
       const noProxy = ['localhost', '127.0.0.1', s.podIP, s.appIP].join(',');
-      Object.assign(env, { HTTP_PROXY: proxy, http_proxy: proxy, NO_PROXY: noProxy, no_proxy: noProxy });
+      Object.assign(env, { HTTP_PROXY: proxy, http_proxy: proxy, NO_PROXY: noProxy, no_proxy: noProxy }, upstreamEnv(rec.spec.annotations, s.podIP));
     }
     for (const [k, v] of Object.entries(c.env ?? {})) env[k] = expandVars(v, env);
     return env;
@@ -514,7 +536,7 @@ export class Supervisor {
     if (!cp) return;
     this.syncing = true;
     try {
-      const registered = new Map((await cp.workloads()).map((w) => [podKey(w.namespace, w.name), JSON.stringify(normalize(w))]));
+      const registered = new Map((await cp.workloads()).filter((w) => this.pods.has(podKey(w.namespace, w.name)) || this.ownsAddress(w.ip)).map((w) => [podKey(w.namespace, w.name), JSON.stringify(normalize(w))]));
       for (const [key, runner] of this.pods) {
         if (runner.record.status.deletionTimestamp) continue;
         const want = this.desiredWorkload(runner.record);
@@ -544,6 +566,9 @@ export class Supervisor {
     clearInterval(this.syncTimer);
     await Promise.all([...this.pods.values()].flatMap((p) => p.containers.map((c) => c.stop(this.graceMs))));
     await Promise.all([...this.pods.values()].map((p) => p.deleting));
+    // A remote control plane outlives this mesh: its pods leave its registry (they come back with the supervisor).
+    const cp = this.remote() ? this.controlPlane() : undefined;
+    if (cp) await Promise.all([...this.pods.values()].map((p) => cp.deleteWorkload(p.record.spec.namespace, p.record.spec.name).catch((err: unknown) => log.warn('cannot unregister the workload', { pod: podKey(p.record.spec.namespace, p.record.spec.name), err }))));
     // Namespaces and the bridge go too: the pods' next start sets them up again.
     const net = this.netnsNet;
     if (net) {

@@ -9,6 +9,8 @@
 //  - virtualInbound (15006): one filter chain per port the workload serves, HTTP → HCM to
 //    `inbound|port||`, TCP → tcp_proxy; everything else → InboundPassthroughClusterIpv4.
 //    Without capture, each inbound port also gets a listener on the pod IP.
+//  - upstream bindings (explicit mode): a bound listener on the pod IP per RIG_UPSTREAMS
+//    entry, forwarding to one service port (listener/upstream.ts).
 import { create } from '@bufbuild/protobuf';
 import { socketAddress } from '../../../api/envoy/build.js';
 import { ListenerSchema, type Listener } from '../../../api/gen/envoy/config/listener/v3/listener_pb.js';
@@ -30,6 +32,7 @@ import {
   outboundRouteName,
 } from '../naming.js';
 import { httpConnectionManagerFilter } from './hcm.js';
+import { sidecarUpstreamListeners } from './upstream.js';
 import {
   HTTP_ALPN,
   HTTP_INSPECTOR,
@@ -118,6 +121,8 @@ export function sidecarOutboundListeners(push: PushContext, proxy: Proxy, tcpRou
 
   // virtualOutbound: original-destination dispatch with capture; HTTP proxy without.
   const explicit = interceptionNone(proxy);
+  // Explicit mode: upstream bindings (RIG_UPSTREAMS), a local port per service; see upstream.ts.
+  if (explicit) out.push(...sidecarUpstreamListeners(push, proxy, tcpRoute, new Set(inboundPorts(push, proxy).map((p) => p.port))));
   const chains: FilterChain[] = [];
   if (explicit) chains.push(httpChain(push, 'outbound_http_proxy', HTTP_PROXY_ROUTE_CONFIG, true));
   chains.push(create(FilterChainSchema, { name: 'PassthroughFilterChain', filters: [tcpProxyFilter(passthroughCluster(push), [{ name: passthroughCluster(push), weight: 1 }])] }));
