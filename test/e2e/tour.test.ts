@@ -463,6 +463,8 @@ test('egress: REGISTRY_ONLY blocks an unregistered host, a ServiceEntry lets it 
   const sleep = await podOf('sleep-');
   const curl = async (url: string) => (await run('exec', sleep.name, '-c', 'sleep', '--', 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', url)).stdout;
   await until(async () => ((await curl('http://edition.cnn.com/politics')) === '502' ? true : undefined), 'REGISTRY_ONLY to block the unregistered host');
+  const why = await run('exec', sleep.name, '-c', 'sleep', '--', 'curl', '-sS', 'http://edition.cnn.com/politics');
+  assert.match(why.stdout, /outboundTrafficPolicy is REGISTRY_ONLY .* add a ServiceEntry/, 'the 502 says why');
   assert.equal(seen.length, 0);
 
   await applyYaml(

@@ -27,6 +27,8 @@ import { resolveHostIn, type ResolvedVirtualService } from './virtual-service.js
 
 export const ALLOW_ANY_VHOST = 'allow_any';
 export const BLOCK_ALL_VHOST = 'block_all';
+/** The body of block_all's 502: why the call was refused, and the fix. */
+export const BLOCKED_BODY = 'blocked by the mesh: outboundTrafficPolicy is REGISTRY_ONLY and this host is not in the service registry; add a ServiceEntry for it to allow the call';
 export const DEFAULT_ROUTE_NAME = 'default';
 
 /** Ports that get HTTP routes: HTTP, HTTP2, GRPC, GRPC-WEB, and UNKNOWN (sniffed; routed as HTTP). */
@@ -278,6 +280,7 @@ export function catchAllVirtualHost(push: PushContext, proxy: Proxy): VirtualHos
     name: BLOCK_ALL_VHOST,
     domains: ['*'],
     includeRequestAttemptCount: true,
-    routes: [{ name: BLOCK_ALL_VHOST, match: { pathSpecifier: { case: 'prefix', value: '/' } }, action: { case: 'directResponse', value: { status: 502 } } }],
+    // Istio answers a bare 502; the body says why, and what to do about it.
+    routes: [{ name: BLOCK_ALL_VHOST, match: { pathSpecifier: { case: 'prefix', value: '/' } }, action: { case: 'directResponse', value: { status: 502, body: { specifier: { case: 'inlineString', value: BLOCKED_BODY } } } } }],
   });
 }
