@@ -1,9 +1,9 @@
 // HTTP/2 prior knowledge on an HTTP filter chain: the first bytes of a downstream
 // connection decide its codec. A connection that opens with the HTTP/2 connection preface
 // (RFC 9113 §3.4) goes to the chain's HTTP/2 connection manager; anything else to the
-// HTTP/1.1 one, exactly as before. Nothing is consumed: peeked bytes are unshifted.
+// HTTP/1.1 one, exactly as before. Nothing is consumed: peeked bytes are unshifted, and
+// node:http2 reads them from the socket's buffer before it reads the native handle.
 import type { Socket } from 'node:net';
-import { Duplex } from 'node:stream';
 import { idleSockets, type HttpConnectionManager } from '../connection-manager.js';
 import { H2ConnectionManager } from './h2-connection-manager.js';
 
@@ -50,7 +50,12 @@ export function handleHttpConnection(hcm: HttpConnectionManager, socket: Socket)
     socket.off('close', onClose);
     idleSockets.delete(socket);
     if (kind === 'h2') {
-      h2For(hcm).handle(replaying(socket, buf), socket);
+      // node:http2 consumes the socket's native handle and first receives what is already in
+      // the socket's read buffer, so the peeked preface goes back there; the session then
+      // reads the connection directly, with no JavaScript stream in between.
+      socket.pause();
+      socket.unshift(buf);
+      h2For(hcm).handle(socket);
       return;
     }
     socket.pause();
@@ -62,32 +67,4 @@ export function handleHttpConnection(hcm: HttpConnectionManager, socket: Socket)
   socket.on('error', onError);
   socket.on('close', onClose);
   socket.on('data', onData);
-}
-
-/**
- * node:http2 reads a net.Socket's handle directly and never sees unshifted bytes: the
- * session gets a Duplex that replays the peeked preface, then relays the socket.
- */
-function replaying(socket: Socket, first: Buffer): Socket {
-  const d = new Duplex({
-    read: () => void socket.resume(),
-    write: (chunk: Buffer, _enc, cb) => void socket.write(chunk, cb),
-    final: (cb) => {
-      socket.end();
-      cb();
-    },
-    destroy: (err, cb) => {
-      socket.destroy();
-      cb(err);
-    },
-  });
-  d.push(first);
-  socket.on('data', (chunk: Buffer) => {
-    if (!d.push(chunk)) socket.pause();
-  });
-  socket.on('end', () => d.push(null));
-  socket.on('error', (err) => d.destroy(err));
-  socket.on('close', () => d.destroy());
-  Object.defineProperty(d, 'remoteAddress', { value: socket.remoteAddress });
-  return d as unknown as Socket;
 }
