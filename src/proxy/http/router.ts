@@ -53,7 +53,7 @@ interface RetryState {
   previousHosts: boolean;
 }
 
-function retryState(p: RetryPolicy | undefined): RetryState {
+function compileRetryPolicy(p: RetryPolicy | undefined): Readonly<RetryState> {
   const retryOn = new Set((p?.retryOn ?? '').split(',').map((s) => s.trim()).filter(Boolean));
   const baseMs = durationMs(p?.retryBackOff?.baseInterval) ?? 25;
   return {
@@ -65,6 +65,18 @@ function retryState(p: RetryPolicy | undefined): RetryState {
     maxMs: durationMs(p?.retryBackOff?.maxInterval) ?? baseMs * 10,
     previousHosts: (p?.retryHostPredicate ?? []).some((h) => h.name === 'envoy.retry_host_predicates.previous_hosts'),
   };
+}
+
+/** Compiled once per RetryPolicy message (config objects are immutable once applied). */
+const compiledRetryPolicies = new WeakMap<RetryPolicy, Readonly<RetryState>>();
+const NO_RETRIES = compileRetryPolicy(undefined);
+
+/** A request's retry state: the policy's compiled settings and its own count of retries left. */
+function retryState(p: RetryPolicy | undefined): RetryState {
+  if (!p) return { ...NO_RETRIES };
+  let c = compiledRetryPolicies.get(p);
+  if (!c) compiledRetryPolicies.set(p, (c = compileRetryPolicy(p)));
+  return { ...c };
 }
 
 /** retry_on names for gRPC status codes (Envoy's x-envoy-retry-grpc-on values). */
