@@ -45,11 +45,27 @@ function v(o: InstallOptions, key: string): string {
   return o.values.values[key]!;
 }
 
+/**
+ * A new mesh's pod block: the one its RIG_HOME hashes to, or the next one up when another
+ * mesh's control plane or sidecar already listens on that block's first address (two
+ * RIG_HOMEs can hash to the same block).
+ */
+export async function freePodBlock(root: string): Promise<string> {
+  const first = Number(defaultPodBlock(root).split('.')[1]);
+  for (let i = 0; i < 200; i++) {
+    const block = `127.${20 + ((first - 20 + i) % 200)}`;
+    let used = false;
+    for (const port of [15010, 15014, 15000]) if (!used && (await portInUse(`${block}.0.1`, port))) used = true;
+    if (!used) return block;
+  }
+  return defaultPodBlock(root);
+}
+
 export async function install(o: InstallOptions): Promise<void> {
   const home = o.home;
   const fresh = !(await runningSupervisor(home));
   const previous = readState(home);
-  const block = v(o, 'values.global.podBlock') || previous?.podBlock || defaultPodBlock(home.root);
+  const block = v(o, 'values.global.podBlock') || previous?.podBlock || (await freePodBlock(home.root));
   const ingress = {
     address: v(o, 'values.gateways.istio-ingressgateway.bindAddress'),
     httpPort: Number(v(o, 'values.gateways.istio-ingressgateway.httpPort')),

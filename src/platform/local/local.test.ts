@@ -98,3 +98,20 @@ test('`rig profile dump` output is an overrides file `rig install -f` takes back
   const bad = overridesToSets('kind: IstioOperator\nspec:\n  meshConfig:\n    enableAutoMtls: true\n', 'o.yaml');
   assert.deepEqual(bad.ok ? [] : bad.errors.map((e) => e.split(';')[0]), ['o.yaml: spec.meshConfig.enableAutoMtls: not supported']);
 });
+
+test('a new mesh skips a pod block whose first address another mesh already uses', async () => {
+  const { createServer } = await import('node:net');
+  const { freePodBlock } = await import('./install.js');
+  const { defaultPodBlock } = await import('./ipam.js');
+  const root = `/tmp/rig-block-test-${process.pid}`;
+  const hashed = defaultPodBlock(root);
+  assert.equal(await freePodBlock(root), hashed);
+  const other = createServer();
+  await new Promise<void>((r) => other.listen(15014, `${hashed}.0.1`, r));
+  try {
+    const n = Number(hashed.split('.')[1]);
+    assert.equal(await freePodBlock(root), `127.${n === 219 ? 20 : n + 1}`);
+  } finally {
+    await new Promise((r) => other.close(r));
+  }
+});
