@@ -14,11 +14,10 @@ import type { CircuitBreakers } from '../cluster/circuit-breakers.js';
 import type { UpstreamTls } from '../tls/context.js';
 import type { ClusterStats } from '../stats/index.js';
 import { MessageHead } from '../http/h1/index.js';
+import { flattenHeaders, toH2Headers } from '../http/h2/h2-headers.js';
 import type { ResponseSink } from './h1-connection.js';
 import type { AcquireError, UpstreamLease, UpstreamPool, UpstreamRequestHead } from './pool.js';
 
-/** Connection-specific fields never sent on an HTTP/2 stream (RFC 9113 §8.2.2); `te: trailers` is kept. */
-const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings', 'host']);
 /** Envoy's default cap on streams per upstream connection. */
 const DEFAULT_MAX_STREAMS = 2147483647;
 
@@ -284,7 +283,7 @@ class H2Lease implements UpstreamLease {
     let complete = false;
     stream.on('response', (h: IncomingHttpHeaders) => this.sink?.onHead(responseHead(h, req.method)));
     stream.on('data', (chunk: Buffer) => this.sink?.onBody(chunk));
-    stream.on('trailers', (t: IncomingHttpHeaders) => this.sink?.onTrailers?.(flatten(t)));
+    stream.on('trailers', (t: IncomingHttpHeaders) => this.sink?.onTrailers?.(flattenHeaders(t)));
     stream.on('end', () => {
       complete = true;
       const s = this.sink;
@@ -334,25 +333,19 @@ class H2Lease implements UpstreamLease {
 
 /** The HTTP/2 request headers for a routed request: pseudo-headers from method, path and Host. */
 export function requestHeaders(req: UpstreamRequestHead, scheme: string, fallbackAuthority: string): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = { ':method': req.method, ':path': req.path, ':scheme': scheme };
   const h = req.headers;
   let authority = '';
+  let te = false;
   for (let i = 0; i + 1 < h.length; i += 2) {
     const name = h[i]!.toLowerCase();
-    const value = h[i + 1]!;
-    if (name === 'host') {
-      if (!authority) authority = value;
-      continue;
-    }
-    if (name.startsWith(':') || CONNECTION_SPECIFIC.has(name) || (name === 'te' && value.toLowerCase() !== 'trailers')) continue;
-    const prev = out[name];
-    if (prev === undefined) out[name] = value;
-    else out[name] = Array.isArray(prev) ? [...prev, value] : [String(prev), value];
+    if (name === 'host' && !authority) authority = h[i + 1]!;
+    else if (name === 'te' && h[i + 1]!.toLowerCase() === 'trailers') te = true;
   }
-  out[':authority'] = authority || fallbackAuthority;
-  // gRPC needs `te: trailers` (RFC 9113 §8.2.2 allows that one value); an HTTP/1.1 hop dropped it.
+  // Connection-specific fields (Host and TE among them) are dropped as for a response.
+  const out: OutgoingHttpHeaders = { ':method': req.method, ':path': req.path, ':scheme': scheme, ':authority': authority || fallbackAuthority, ...toH2Headers(h) };
+  // `te: trailers` is the one TE value RFC 9113 §8.2.2 allows; gRPC needs it, and an HTTP/1.1 hop may have dropped it.
   const ct = out['content-type'];
-  if (out.te === undefined && typeof ct === 'string' && ct.startsWith('application/grpc')) out.te = 'trailers';
+  if (te || (typeof ct === 'string' && ct.startsWith('application/grpc'))) out.te = 'trailers';
   return out;
 }
 
@@ -360,7 +353,7 @@ export function requestHeaders(req: UpstreamRequestHead, scheme: string, fallbac
 export function responseHead(h: IncomingHttpHeaders, method: string): MessageHead {
   const head = new MessageHead();
   head.statusCode = Number(h[':status']) || 0;
-  head.headers = flatten(h);
+  head.headers = flattenHeaders(h);
   const cl = h['content-length'];
   const n = typeof cl === 'string' && /^\d+$/.test(cl) ? Number(cl) : -1;
   if (method === 'HEAD' || head.statusCode === 204 || head.statusCode === 304) {
@@ -377,12 +370,3 @@ export function responseHead(h: IncomingHttpHeaders, method: string): MessageHea
   return head;
 }
 
-function flatten(h: IncomingHttpHeaders): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(h)) {
-    if (k.startsWith(':') || v === undefined) continue;
-    if (Array.isArray(v)) for (const x of v) out.push(k, x);
-    else out.push(k, String(v));
-  }
-  return out;
-}

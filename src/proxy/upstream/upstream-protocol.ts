@@ -11,6 +11,7 @@ import { Cluster_ClusterProtocolSelection, type Cluster } from '../../api/gen/en
 import type { Http2ProtocolOptions } from '../../api/gen/envoy/config/core/v3/protocol_pb.js';
 import { HttpProtocolOptionsSchema, type HttpProtocolOptions } from '../../api/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
 import { typeNameOf, unpack } from '../../api/envoy/types.js';
+import { durationMs } from '../../api/envoy/build.js';
 import type { ErrorCollector } from '../../shared/result.js';
 
 export const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -67,7 +68,7 @@ export function checkProtocolOptions(cluster: Cluster, errors: ErrorCollector): 
 export function upstreamProtocolPolicy(cluster: Cluster): UpstreamProtocolPolicy {
   const o = httpProtocolOptions(cluster);
   const common = o?.commonHttpProtocolOptions;
-  const idle = common?.idleTimeout ? Number(common.idleTimeout.seconds) * 1000 + Math.floor(common.idleTimeout.nanos / 1e6) : 3_600_000;
+  const idle = durationMs(common?.idleTimeout) ?? 3_600_000;
   const base = { maxRequestsPerConnection: common?.maxRequestsPerConnection ?? cluster.maxRequestsPerConnection ?? 0, idleTimeoutMs: idle };
   const p = o?.upstreamProtocolOptions;
   if (p?.case === 'explicitHttpConfig') {

@@ -20,7 +20,7 @@ export interface H2RequestHead {
 
 /** The request view of an HTTP/2 HEADERS block (`raw` is node's flat rawHeaders list when given). */
 export function requestHead(headers: IncomingHttpHeaders, raw: readonly string[] | undefined): H2RequestHead {
-  const flat = raw ?? flatten(headers);
+  const flat = raw ?? flattenHeaders(headers);
   const h = new HeaderMap();
   const cookies: string[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -39,11 +39,12 @@ export function requestHead(headers: IncomingHttpHeaders, raw: readonly string[]
   return { method: pseudo(':method'), path: pseudo(':path'), authority, scheme: pseudo(':scheme') || 'http', headers: h };
 }
 
-function flatten(headers: IncomingHttpHeaders): string[] {
+/** node:http2's header object as a flat [name, value, …] list, without pseudo-headers. */
+export function flattenHeaders(headers: IncomingHttpHeaders): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) continue;
-    for (const x of Array.isArray(v) ? v : [v]) out.push(k, x);
+    if (k.startsWith(':') || v === undefined) continue;
+    for (const x of Array.isArray(v) ? v : [v]) out.push(k, String(x));
   }
   return out;
 }
