@@ -121,11 +121,14 @@ async function grpcUpstream(): Promise<number> {
 
 type Protocol = 'h1' | 'h2' | 'downstream' | 'h3';
 
-function cluster(name: string, p: number, protocol: Protocol, extra: { maxConcurrentStreams?: number } = {}) {
+function cluster(name: string, p: number, protocol: Protocol, extra: { maxConcurrentStreams?: number; maxRequestsPerConnection?: number; idleTimeoutMs?: number } = {}) {
   const opts =
     protocol === 'h1'
       ? undefined
       : pack(HttpProtocolOptionsSchema, {
+          ...(extra.maxRequestsPerConnection || extra.idleTimeoutMs
+            ? { commonHttpProtocolOptions: { ...(extra.maxRequestsPerConnection ? { maxRequestsPerConnection: extra.maxRequestsPerConnection } : {}), ...(extra.idleTimeoutMs ? { idleTimeout: duration(extra.idleTimeoutMs) } : {}) } }
+            : {}),
           upstreamProtocolOptions:
             protocol === 'h2'
               ? { case: 'explicitHttpConfig', value: { protocolConfig: { case: 'http2ProtocolOptions', value: { ...(extra.maxConcurrentStreams ? { maxConcurrentStreams: extra.maxConcurrentStreams } : {}) } } } }
@@ -147,6 +150,8 @@ const to = (c: string, more: Record<string, unknown> = {}) => ({ case: 'route' a
 
 before(async () => {
   const plain = await h2Upstream('plain', echo('plain'));
+  const capped = await h2Upstream('capped', echo('capped'));
+  const idle = await h2Upstream('idle', echo('idle'));
   const many = await h2Upstream('many', (req, res) => setTimeout(echo('many'), 50, req, res));
   const either = await eitherUpstream();
   const trailers = await h2Upstream('trailers', (_req, res) => {
@@ -179,6 +184,8 @@ before(async () => {
         domains: ['*'],
         routes: [
           { match: prefix('/plain'), action: to('plain') },
+          { match: prefix('/capped'), action: to('capped') },
+          { match: prefix('/idle'), action: to('idle') },
           { match: prefix('/many'), action: to('many') },
           { match: prefix('/either'), action: to('either') },
           { match: prefix('/trailers'), action: to('trailers') },
@@ -198,6 +205,8 @@ before(async () => {
   });
   const clusters = [
     cluster('plain', plain, 'h2'),
+    cluster('capped', capped, 'h2', { maxRequestsPerConnection: 2 }),
+    cluster('idle', idle, 'h2', { idleTimeoutMs: 200 }),
     cluster('many', many, 'h2', { maxConcurrentStreams: 100 }),
     cluster('either', either, 'downstream'),
     cluster('trailers', trailers, 'h2'),
@@ -285,6 +294,19 @@ test('concurrent requests share one upstream session as streams', async () => {
   assert.ok(rs.every((r) => r.status === 200));
   assert.equal((sessions.many ?? 0) - before, 1, 'one HTTP/2 connection carried all 20 requests');
   assert.equal(counterValue('cluster.many.upstream_cx_http2_total'), 1);
+});
+
+test('max_requests_per_connection retires an HTTP/2 connection after that many streams', async () => {
+  for (let i = 0; i < 4; i++) assert.equal((await h1(`/capped/${i}`)).status, 200);
+  assert.equal(sessions.capped, 2, 'four requests, two streams per connection');
+});
+
+test('common_http_protocol_options.idle_timeout closes an idle HTTP/2 connection', async () => {
+  assert.equal((await h1('/idle/a')).status, 200);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await h1('/idle/b')).status, 200);
+  assert.equal(sessions.idle, 2, 'the first connection was closed while idle; the second request opened another');
+  assert.equal(counterValue('cluster.idle.upstream_cx_http2_total'), 2);
 });
 
 test('use_downstream_protocol_config: HTTP/1.1 clients go upstream over HTTP/1.1, HTTP/2 clients over HTTP/2', async () => {

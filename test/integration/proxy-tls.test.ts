@@ -3,7 +3,8 @@
 // plain HTTP upstream, and clusters originating TLS (CA and SAN verification, mTLS).
 import { TcpProxySchema } from '../../src/api/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
 import { connect } from 'node:net';
-import { connect as connectH2 } from 'node:http2';
+import { connect as connectH2, createSecureServer, type Http2SecureServer } from 'node:http2';
+import { HttpProtocolOptionsSchema } from '../../src/api/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -100,6 +101,7 @@ const servers: (Server | HttpsServer)[] = [];
 let proxy: Proxy;
 let tlsPort = 0;
 let plainPort = 0;
+let h2Upstream: Http2SecureServer | undefined;
 
 async function listen<S extends Server | HttpsServer>(s: S): Promise<number> {
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -115,6 +117,14 @@ before(async () => {
   };
   const plain = await listen(createServer(answer('plain')));
   const https = await listen(createHttpsServer({ cert: pem['upstream.pem'], key: pem['upstream.key'] }, answer('https')));
+  h2Upstream = createSecureServer({ cert: pem['upstream.pem'], key: pem['upstream.key'] }, (req, res) => res.end(JSON.stringify({ name: 'h2tls', version: req.httpVersion, alpn: (req.socket as TLSSocket).alpnProtocol })));
+  h2Upstream.on('sessionError', () => {});
+  await new Promise<void>((r) => h2Upstream!.listen(0, '127.0.0.1', r));
+  const h2tls = (h2Upstream.address() as { port: number }).port;
+  const h2Cluster = cluster('tls-h2', h2tls, upstreamTls({ san: `${SPIFFE}/upstream`, sni: 'upstream.test' }));
+  h2Cluster.typedExtensionProtocolOptions['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'] = pack(HttpProtocolOptionsSchema, {
+    upstreamProtocolOptions: { case: 'explicitHttpConfig', value: { protocolConfig: { case: 'http2ProtocolOptions', value: {} } } },
+  });
   const mtls = await listen(createHttpsServer({ cert: pem['upstream.pem'], key: pem['upstream.key'], ca: pem['ca.pem'], requestCert: true, rejectUnauthorized: true }, answer('mtls')));
 
   const downstream = (cert: object) => tlsSocket(DownstreamTlsContextSchema, { commonTlsContext: cert });
@@ -149,6 +159,7 @@ before(async () => {
       {
         filters: hcm([
           toCluster('/tls-ok', 'tls-ok'),
+          toCluster('/tls-h2', 'tls-h2'),
           toCluster('/wrong-san', 'tls-wrong-san'),
           toCluster('/wrong-ca', 'tls-wrong-ca'),
           toCluster('/mtls-nocert', 'mtls-nocert'),
@@ -179,6 +190,7 @@ before(async () => {
         cluster('tls-wrong-ca', https, upstreamTls({ ca: 'ca2' })),
         cluster('mtls', mtls, upstreamTls({ san: `${SPIFFE}/upstream`, client: true })),
         cluster('mtls-nocert', mtls, upstreamTls({})),
+        h2Cluster,
       ].map((c) => [c.name, c]),
     ),
     endpoints: new Map(),
@@ -191,6 +203,7 @@ before(async () => {
 
 after(async () => {
   await proxy.close();
+  h2Upstream?.close();
   for (const s of servers) s.closeAllConnections();
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   rmSync(dir, { recursive: true, force: true });
@@ -299,6 +312,12 @@ test('a cluster originates TLS, verifying the CA and the URI SAN', async () => {
   const r = await get('/tls-ok');
   assert.equal(r.status, 200, r.body);
   assert.equal((JSON.parse(r.body) as { name: string }).name, 'https');
+});
+
+test('an HTTP/2 cluster with upstream TLS negotiates h2 by ALPN, verifying the SAN', async () => {
+  const r = await get('/tls-h2');
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(JSON.parse(r.body), { name: 'h2tls', version: '2.0', alpn: 'h2' });
 });
 
 test('a wrong SAN or an untrusted CA is a connect failure: 503 UF with the TLS error', async () => {
