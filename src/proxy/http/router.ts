@@ -79,6 +79,11 @@ function retryState(p: RetryPolicy | undefined): RetryState {
   return { ...c };
 }
 
+/** The 504 for an expired timeout; DEADLINE_EXCEEDED when the deadline came from grpc-timeout. */
+function timeoutReply(cluster: string, opts: RouteOptions): LocalReply {
+  return opts.grpcDeadline ? { ...upstreamTimeout(cluster), grpcStatus: 4 } : upstreamTimeout(cluster);
+}
+
 /** retry_on names for gRPC status codes (Envoy's x-envoy-retry-grpc-on values). */
 const GRPC_RETRY_ON: Record<string, number> = { cancelled: 1, 'deadline-exceeded': 4, 'resource-exhausted': 8, internal: 13, unavailable: 14 };
 
@@ -148,8 +153,7 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
   stats.upstream_rq_active.inc();
   const startedAt = opts.clock.now();
   let status = 0;
-  const timeoutReply = () => (opts.grpcDeadline ? { ...upstreamTimeout(cluster.name), grpcStatus: 4 } : upstreamTimeout(cluster.name));
-  const globalTimer = opts.timeoutMs > 0 ? setTimeout(() => fail(timeoutReply(), true), opts.timeoutMs) : undefined;
+  const globalTimer = opts.timeoutMs > 0 ? setTimeout(() => fail(timeoutReply(cluster.name, opts), true), opts.timeoutMs) : undefined;
 
   const finish = () => {
     if (done) return;
@@ -211,7 +215,7 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
         conn = undefined;
         c?.destroy();
         cancelAcquire?.();
-        if (!(retry.retryOn.has('5xx') || retry.retryOn.has('gateway-error') || retry.retryOn.has('reset')) || !maybeRetry()) fail(timeoutReply(), true);
+        if (!(retry.retryOn.has('5xx') || retry.retryOn.has('gateway-error') || retry.retryOn.has('reset')) || !maybeRetry()) fail(timeoutReply(cluster.name, opts), true);
       }, retry.perTryMs);
     }
     cancelAcquire = pool.acquire((err, c) => {
@@ -241,12 +245,9 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
   function send(c: UpstreamLease, from: UpstreamPool, hostKey: string): void {
     let discarding = false;
     let paused = false;
-    // A stale callback (the response already ended) finds paused false and does nothing.
-    const resume = () => {
-      if (!paused) return;
-      paused = false;
-      c.resume();
-    };
+    // Made only when the downstream pushes back; a stale call (the response already ended)
+    // finds paused false and does nothing.
+    let resume: (() => void) | undefined;
     c.request(req, {
       onHead(head) {
         if (done) return;
@@ -267,6 +268,11 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
         if (discarding || done) return;
         if (h.onBody(chunk) === false && !paused && h.waitDrain) {
           paused = true;
+          resume ??= () => {
+            if (!paused) return;
+            paused = false;
+            c.resume();
+          };
           c.pause();
           h.waitDrain(resume);
         }
@@ -275,7 +281,7 @@ export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, op
         if (!discarding && !done) h.onTrailers(t);
       },
       onComplete(keepAlive) {
-        resume(); // the rest arrived in the read that paused; a reused connection must flow
+        resume?.(); // the rest arrived in the read that paused; a reused connection must flow
         conn = undefined;
         from.release(c, keepAlive);
         if (done) return;
