@@ -27,6 +27,13 @@ export interface UpstreamHost {
   key: string;
 }
 
+/** What a pick gives the router: the host's address and its key (`address:port`). */
+export interface PickedHost {
+  readonly address: string;
+  readonly port: number;
+  readonly key: string;
+}
+
 export class ClusterRuntime {
   readonly breakers: CircuitBreakers;
   readonly connectTimeoutMs: number;
@@ -34,8 +41,9 @@ export class ClusterRuntime {
   readonly originalDst: boolean;
   private readonly lb: ClusterLoadBalancer;
   private byKey = new Map<string, Host>();
-  /** By `<protocol>|<address:port>`. */
-  private readonly pools = new Map<string, UpstreamPool & { address: string; port: number }>();
+  /** HTTP/1.1 and HTTP/2 pools by `address:port`. */
+  private readonly h1Pools = new Map<string, UpstreamPool & { address: string; port: number }>();
+  private readonly h2Pools = new Map<string, UpstreamPool & { address: string; port: number }>();
   /** HTTP/1.1, HTTP/2, or the downstream's protocol (http_protocol_options). */
   readonly protocol: UpstreamProtocolPolicy;
   /** `cluster.<name>.*` handles: the router bumps fields, gauges read on demand are collected. */
@@ -88,10 +96,12 @@ export class ClusterRuntime {
 
   private indexHosts(): void {
     this.byKey = new Map(this.lb.hostSet.hosts.map((h) => [h.key, h]));
-    for (const [k, pool] of this.pools) {
-      if (!this.byKey.has(`${pool.address}:${pool.port}`)) {
-        pool.drain();
-        this.pools.delete(k);
+    for (const pools of [this.h1Pools, this.h2Pools]) {
+      for (const [k, pool] of pools) {
+        if (!this.byKey.has(`${pool.address}:${pool.port}`)) {
+          pool.drain();
+          pools.delete(k);
+        }
       }
     }
   }
@@ -101,7 +111,7 @@ export class ClusterRuntime {
   }
 
   /** Picks a host, avoiding `exclude` (retries' previous hosts, by key) when another exists. */
-  pick(exclude?: ReadonlySet<string>, hash?: bigint): UpstreamHost | undefined {
+  pick(exclude?: ReadonlySet<string>, hash?: bigint): PickedHost | undefined {
     let ex: Set<Host> | undefined;
     if (exclude?.size) {
       ex = new Set();
@@ -110,8 +120,8 @@ export class ClusterRuntime {
         if (h) ex.add(h);
       }
     }
-    const h = this.lb.pick({ ...(ex ? { exclude: ex } : {}), ...(hash !== undefined ? { hash } : {}) });
-    return h ? { address: h.address, port: h.port, weight: h.weight, healthy: true, key: h.key } : undefined;
+    const h = this.lb.pick(ex === undefined && hash === undefined ? undefined : { ...(ex ? { exclude: ex } : {}), ...(hash !== undefined ? { hash } : {}) });
+    return h;
   }
 
   /** Feeds outlier detection with a request's outcome on a host. */
@@ -123,8 +133,9 @@ export class ClusterRuntime {
   /** The host's pool for a request that arrived over `downstream`. */
   pool(host: { address: string; port: number; key?: string }, downstream: DownstreamProtocol = 'http1'): UpstreamPool {
     const protocol = protocolFor(this.protocol, downstream);
-    const key = `${protocol}|${host.key ?? `${host.address}:${host.port}`}`;
-    let p = this.pools.get(key);
+    const key = host.key ?? `${host.address}:${host.port}`;
+    const pools = protocol === 'http2' ? this.h2Pools : this.h1Pools;
+    let p = pools.get(key);
     if (!p) {
       p =
         protocol === 'http2'
@@ -137,7 +148,7 @@ export class ClusterRuntime {
               stats: this.stats,
             })
           : new H1Pool(host.address, host.port, this.breakers, this.connectTimeoutMs, this.maxRequestsPerConnection, this.tls, this.stats);
-      this.pools.set(key, p);
+      pools.set(key, p);
     }
     return p;
   }
@@ -145,7 +156,8 @@ export class ClusterRuntime {
   /** Open connections to a host (both protocols), for the admin API. */
   connectionsTo(hostKey: string): number {
     let n = 0;
-    for (const [k, p] of this.pools) if (k.endsWith(`|${hostKey}`)) n += p.connections;
+    n += this.h1Pools.get(hostKey)?.connections ?? 0;
+    n += this.h2Pools.get(hostKey)?.connections ?? 0;
     return n;
   }
 
@@ -173,7 +185,9 @@ export class ClusterRuntime {
     this.removeCollector();
     this.stats.release();
     this.lb.close();
-    for (const p of this.pools.values()) p.drain();
-    this.pools.clear();
+    for (const pools of [this.h1Pools, this.h2Pools]) {
+      for (const p of pools.values()) p.drain();
+      pools.clear();
+    }
   }
 }

@@ -4,20 +4,24 @@
 // are streamed back with correct framing. Locally generated errors carry the response
 // flag (x-rig-response-flags) and a body that says why.
 import type { Socket } from 'node:net';
-import { H1Parser, removeHopByHop, forwardFraming, applyFraming, serializeResponseHead, encodeChunk, lastChunk, type MessageHead, type H1ParseError } from './h1/index.js';
+import { H1Parser, forwardFraming, serializeResponseHead, encodeChunk, lastChunk, type MessageHead, type H1ParseError } from './h1/index.js';
 import { HeaderMap } from './headers.js';
-import type { HttpFilterFactory, HttpRequestView, HttpStreamFilter, LocalReply, ResponseFlag } from './filter.js';
+import type { HttpFilterFactory, HttpRequestView, HttpStreamFilter, LocalReply, ResponseFlag, StreamInfo } from './filter.js';
 import { noRoute, localReply } from './local-reply.js';
-import { routeToCluster, type ResponseHandler } from './router.js';
+import { routeToCluster, type UpstreamCall } from './router.js';
 import { encodeGrpcMessage, httpToGrpcStatus, isGrpcHead } from './grpc.js';
 import { mirrorRequest } from './mirror.js';
-import { applyResponseHeaderOps, decideRoute, prepareForwarding, runRequestFilters, streamInfo, writeAccessLog } from './request-pipeline.js';
-import { splice, upgradeAllowed, upgradeToCluster } from './upgrade.js';
+import { applyResponseHeaderOps, decideRoute, prepareForwarding, runRequestFilters, streamInfo, writeAccessLog, type FilterRun } from './request-pipeline.js';
+import { splice, upgradeAllowed, upgradeToCluster, type UpgradeHandler } from './upgrade.js';
+import type { Route, VirtualHost } from '../../api/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RouteTable } from '../route/route-table.js';
 import type { ClusterRuntime } from '../cluster/cluster.js';
 import type { Clock, Random } from '../../shared/clock.js';
+import { logger } from '../../shared/log.js';
 import { httpConnManagerStats, type HttpConnManagerStats, type StatsStore } from '../stats/index.js';
+import { LazyTimer } from '../../shared/lazy-timer.js';
 
+const log = logger('hcm');
 const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
 const FLAGS_HEADER = 'x-rig-response-flags';
 const EMPTY = Buffer.alloc(0);
@@ -66,20 +70,126 @@ function uncork(socket: Socket): void {
 }
 
 
-interface Stream {
-  head: MessageHead;
-  body: Buffer[];
-  bodyLength: number;
-  started: number;
-  flags: Set<ResponseFlag>;
-  status: number;
-  upstreamCluster: string;
-  upstreamHost: string;
-  abort: (() => void) | undefined;
-  responded: boolean;
+/** One request on a downstream connection, and the handler of its upstream response. */
+class Stream implements UpgradeHandler {
+  body: Buffer[] = [];
+  bodyLength = 0;
+  readonly started = Date.now();
+  readonly flags = new Set<ResponseFlag>();
+  status = 0;
+  upstreamCluster = '-';
+  upstreamHost = '-';
+  abort: UpstreamCall | undefined = undefined;
+  responded = false;
   /** Counted in downstream_rq_total / _active (a real request, not a synthetic error stream). */
   counted: boolean;
+  // Set once routed (dispatch):
+  req: HttpRequestView | undefined = undefined;
+  route: Route | undefined = undefined;
+  virtualHost: VirtualHost | undefined = undefined;
+  info: StreamInfo | undefined = undefined;
+  filters: HttpStreamFilter[] = NO_FILTERS;
+  upgradeType = '';
+  // The response being forwarded:
+  private chunked = false;
+  private closeAfter = false;
+  private trailers: string[] | undefined = undefined;
+  /** The response head, held to leave in one write with the body that came in the same read. */
+  private heldHead: Buffer | undefined = undefined;
+
+  constructor(
+    readonly conn: DownstreamConnection,
+    readonly head: MessageHead,
+    counted: boolean,
+  ) {
+    this.counted = counted;
+  }
+
+  onHead(rh: MessageHead): void {
+    const conn = this.conn;
+    const socket = conn.socket;
+    this.status = rh.statusCode;
+    const rhm = HeaderMap.fromH1(rh.headers, rh.known.connection);
+    applyResponseHeaderOps(rhm, this.virtualHost!, this.route!);
+    const filters = this.filters;
+    for (let i = 0; i < filters.length; i++) filters[i]!.onResponse?.(rh.statusCode, rhm, this.req!, this.info!);
+    const framing = this.head.method === 'HEAD' ? NO_BODY : forwardFraming(rh, this.head.versionMinor);
+    const kind = framing.kind === 'buffer' ? 'chunked' : framing.kind;
+    this.chunked = kind === 'chunked';
+    this.closeAfter = kind === 'close' || !this.head.keepAlive || conn.state.draining || this.head.upgrade;
+    const out = rhm.toFlat();
+    if (kind === 'length') out.push('content-length', String((framing as { length: number }).length));
+    else if (kind === 'chunked') out.push('transfer-encoding', 'chunked');
+    if (this.closeAfter) out.push('connection', 'close');
+    const headBuf = serializeResponseHead(rh.statusCode, rh.reason, out, this.head.versionMinor, rhm.invalid === undefined);
+    // The rest of the response came with its head (the usual small response): send them together.
+    if (rh.restInRead && !this.chunked) {
+      this.heldHead = headBuf;
+      return;
+    }
+    // Head, body and end may still arrive in this upstream read: cork so they leave in one write.
+    socket.cork();
+    process.nextTick(uncork, socket);
+    socket.write(headBuf);
+  }
+
+  onBody(chunk: Buffer): boolean {
+    const socket = this.conn.socket;
+    const held = this.heldHead;
+    if (held !== undefined) {
+      this.heldHead = undefined;
+      if (chunk.length <= COALESCE_BYTES) return socket.write(Buffer.concat([held, chunk], held.length + chunk.length));
+      socket.cork();
+      socket.write(held);
+      const ok = socket.write(chunk);
+      socket.uncork();
+      return ok;
+    }
+    if (!this.chunked) return socket.write(chunk);
+    let ok = true;
+    for (const b of encodeChunk(chunk)) ok = socket.write(b);
+    return ok;
+  }
+
+  waitDrain(resume: () => void): void {
+    this.conn.socket.once('drain', resume);
+  }
+
+  onTrailers(t: string[]): void {
+    this.trailers = t;
+  }
+
+  onEnd(): void {
+    const socket = this.conn.socket;
+    if (this.heldHead !== undefined) {
+      socket.write(this.heldHead);
+      this.heldHead = undefined;
+    }
+    if (this.chunked) socket.write(lastChunk(this.trailers));
+    this.trailers = undefined;
+    this.upstreamHost = this.upstreamCluster;
+    this.conn.complete(this, this.closeAfter);
+  }
+
+  onLocalReply(reply: LocalReply): void {
+    this.conn.sendLocal(this, reply, false, this.filters);
+  }
+
+  onReset(): void {
+    this.heldHead = undefined;
+    this.flags.add('UR');
+    this.conn.complete(this, true, true);
+  }
+
+  onUpgraded(upstream: Socket, rh: MessageHead, rest: Buffer): void {
+    this.conn.startTunnel(this, upstream, rh, rest);
+  }
 }
+
+const NO_FILTERS: HttpStreamFilter[] = [];
+const NO_BODY = { kind: 'none' } as const;
+/** Up to this many body bytes are copied behind a held head to leave in one write (one buffer, not a writev). */
+const COALESCE_BYTES = 4096;
 
 export class HttpConnectionManager {
   /** `http.<stat_prefix>.*`, shared by every connection of this manager. */
@@ -100,21 +210,26 @@ export class HttpConnectionManager {
   }
 }
 
+const enum Timeout {
+  Headers = 1,
+  Idle = 2,
+}
+
 class DownstreamConnection {
   private readonly parser: H1Parser;
   private stream: Stream | undefined;
   private closed = false;
-  private headerTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  /** The request-headers timeout while a head is arriving, the idle timeout between requests. */
+  private readonly timer: LazyTimer<Timeout>;
   private readonly peer: string;
   private readonly onData: (d: Buffer) => void;
   /** The upstream socket once an Upgrade was accepted (101): bytes are spliced from then on. */
   private tunnel: Socket | undefined;
 
   constructor(
-    private readonly socket: Socket,
+    readonly socket: Socket,
     private readonly cfg: HcmConfig,
-    private readonly state: ProxyState,
+    readonly state: ProxyState,
     private readonly stats: HttpConnManagerStats,
   ) {
     stats.downstream_cx_total.inc();
@@ -125,12 +240,12 @@ class DownstreamConnection {
     this.parser = new H1Parser('request', {}, {
       onMessageBegin: () => {
         idleSockets.delete(socket);
-        clearTimeout(this.idleTimer);
-        this.armHeaderTimer();
+        if (this.cfg.requestHeadersTimeoutMs > 0) this.timer.arm(Timeout.Headers, this.cfg.requestHeadersTimeoutMs);
+        else this.timer.disarm();
       },
       onHead: (head) => {
-        clearTimeout(this.headerTimer);
-        this.stream = { head, body: [], bodyLength: 0, started: Date.now(), flags: new Set(), status: 0, upstreamCluster: '-', upstreamHost: '-', abort: undefined, responded: false, counted: true };
+        this.timer.disarm();
+        this.stream = new Stream(this, head, true);
         this.stats.downstream_rq_total.inc();
         this.stats.downstream_rq_http1_total.inc();
         this.stats.downstream_rq_active.inc();
@@ -149,9 +264,11 @@ class DownstreamConnection {
       },
       onMessageComplete: () => {
         const s = this.stream;
-        // Pause first: the response may complete (and resume the parser) synchronously.
-        if (s && !s.responded) queueMicrotask(() => void this.dispatch(s));
-        return 'pause';
+        if (!s || s.responded) return 'pause';
+        // Paused while the request is routed; complete() resumes, possibly before dispatch returns.
+        this.parser.pause();
+        this.dispatch(s);
+        return undefined;
       },
       onUpgrade: (rest) => {
         // Bytes the client sent after an accepted upgrade's head go to the upstream.
@@ -168,6 +285,7 @@ class DownstreamConnection {
         this.sendLocal(s, localReply(err.status, undefined, `${err.message}`), true);
       },
     });
+    this.timer = new LazyTimer((kind) => this.onTimeout(kind));
     this.onData = (d: Buffer) => this.parser.execute(d);
     socket.on('data', this.onData);
     socket.on('end', () => {
@@ -181,36 +299,30 @@ class DownstreamConnection {
 
   private syntheticStream(): Stream {
     const head = { method: '-', target: '-', versionMinor: 1, headers: [], statusCode: 0 } as unknown as MessageHead;
-    return { head, body: [], bodyLength: 0, started: Date.now(), flags: new Set(), status: 0, upstreamCluster: '-', upstreamHost: '-', abort: undefined, responded: false, counted: false };
+    return new Stream(this, head, false);
   }
 
-  private armHeaderTimer(): void {
-    clearTimeout(this.headerTimer);
-    if (this.cfg.requestHeadersTimeoutMs > 0) {
-      this.headerTimer = setTimeout(() => {
-        const s = this.syntheticStream();
-        this.sendLocal(s, localReply(408, undefined, 'request headers not received in time'), true);
-      }, this.cfg.requestHeadersTimeoutMs);
-    }
+  private onTimeout(kind: Timeout): void {
+    if (kind === Timeout.Headers) this.sendLocal(this.syntheticStream(), localReply(408, undefined, 'request headers not received in time'), true);
+    else this.socket.end();
   }
 
   private armIdleTimer(): void {
-    clearTimeout(this.idleTimer);
-    if (this.cfg.idleTimeoutMs > 0) this.idleTimer = setTimeout(() => this.socket.end(), this.cfg.idleTimeoutMs);
+    if (this.cfg.idleTimeoutMs > 0) this.timer.arm(Timeout.Idle, this.cfg.idleTimeoutMs);
+    else this.timer.disarm();
   }
 
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.headerTimer);
-    clearTimeout(this.idleTimer);
+    this.timer.cancel();
     this.stats.downstream_cx_active.dec();
     if (this.tunnel) this.stats.downstream_cx_upgrades_active.dec();
     this.stats.downstream_cx_destroy.inc();
     const s = this.stream;
     if (s && !s.responded) {
       s.flags.add('DC');
-      s.abort?.();
+      s.abort?.abort();
       if (s.counted) {
         s.counted = false;
         this.stats.downstream_rq_active.dec();
@@ -219,7 +331,8 @@ class DownstreamConnection {
     }
   }
 
-  private async dispatch(s: Stream): Promise<void> {
+  /** Routes a complete request: route match, then the request filters (which may wait), then continueRequest. */
+  private dispatch(s: Stream): void {
     const head = s.head;
     let path = head.target;
     let authority = head.known.host ?? '';
@@ -233,11 +346,11 @@ class DownstreamConnection {
         return this.sendLocal(s, localReply(400, undefined, 'invalid absolute request-target'), true);
       }
     }
-    const headers = HeaderMap.fromFlat(removeHopByHop(head.headers, head.known.connection));
-    headers.remove('content-length');
+    const headers = HeaderMap.fromH1(head.headers, head.known.connection);
     prepareForwarding(headers, { authority, peer: this.peer, scheme: 'http', edge: this.cfg.edge, generateRequestId: this.cfg.generateRequestId });
-    const ct = headers.get('content-type') ?? '';
-    const req: HttpRequestView = { method: head.method, path, authority, scheme: 'http', headers, downstreamAddress: this.peer, grpc: ct.startsWith('application/grpc') };
+    const ct = headers.get('content-type');
+    const req: HttpRequestView = { method: head.method, path, authority, scheme: 'http', headers, downstreamAddress: this.peer, grpc: ct !== undefined && ct.startsWith('application/grpc') };
+    s.req = req;
 
     const table = this.cfg.inlineRoutes ?? (this.cfg.routeName ? this.state.routeTable(this.cfg.routeName) : undefined);
     const match = table?.match({ authority, path, method: head.method, header: (n) => (n === ':authority' ? authority : n === ':path' ? path : n === ':method' ? head.method : headers.get(n, true)) });
@@ -246,75 +359,56 @@ class DownstreamConnection {
       return this.sendLocal(s, noRoute(authority, path));
     }
     const { route, virtualHost } = match;
+    s.route = route;
+    s.virtualHost = virtualHost;
     // Upgrade (WebSocket): only where upgrade_configs allow it (Envoy answers 403 otherwise).
     const upgradeType = head.upgrade ? (head.method === 'CONNECT' ? 'connect' : (head.known.upgrade ?? '').trim().toLowerCase()) : '';
     if (upgradeType && (upgradeType === 'connect' || route.action.case !== 'route' || !upgradeAllowed(upgradeType, route.action.value.upgradeConfigs, this.cfg.upgradeTypes))) {
       if (upgradeType === 'websocket') this.stats.downstream_rq_ws_on_non_ws_route.inc();
       return this.sendLocal(s, localReply(403, undefined, `upgrade to ${upgradeType} is not allowed here`), true);
     }
+    s.upgradeType = upgradeType;
 
     const info = streamInfo(this.cfg.filters, route, virtualHost, s.flags, this.state);
-    let ran = runRequestFilters(this.cfg.filters, req, info, () => this.closed);
-    if (ran instanceof Promise) ran = await ran;
+    s.info = info;
+    const ran = runRequestFilters(this.cfg.filters, req, info, () => this.closed);
+    if (ran instanceof Promise) {
+      ran.then(
+        (r) => this.continueRequest(s, r),
+        (err: unknown) => {
+          log.warn('HTTP filter failed', { err });
+          this.sendLocal(s, localReply(500, undefined, 'an HTTP filter failed'), true);
+        },
+      );
+      return;
+    }
+    this.continueRequest(s, ran);
+  }
+
+  /** After the request filters: a local reply, or the request on its way to the route's cluster. */
+  private continueRequest(s: Stream, ran: FilterRun): void {
     if (ran.gone) return;
     const filters = ran.filters;
+    s.filters = filters;
     if (ran.reply) return this.sendLocal(s, ran.reply, false, filters);
-
-    const d = decideRoute(route, virtualHost, { method: head.method, path, authority, peer: this.peer, body: s.body, bodyLength: s.bodyLength, downstream: 'http1', grpc: req.grpc, connection: this.socket }, headers, this.state, this.stats);
+    const head = s.head;
+    const req = s.req!;
+    const d = decideRoute(s.route!, s.virtualHost!, { method: head.method, path: req.path, authority: req.authority, peer: this.peer, body: s.body, bodyLength: s.bodyLength, downstream: 'http1', grpc: req.grpc, connection: this.socket }, req.headers, this.state, this.stats);
     if (d.clusterName !== undefined) s.upstreamCluster = d.clusterName;
     if (d.kind === 'local') return this.sendLocal(s, d.reply, false, filters);
     const { cluster, upstream, timeoutMs, hash } = d;
-    const handler: ResponseHandler = {
-      onHead: (rh) => {
-        s.status = rh.statusCode;
-        const rhm = HeaderMap.fromFlat(removeHopByHop(rh.headers, rh.known.connection));
-        rhm.remove('content-length');
-        applyResponseHeaderOps(rhm, virtualHost, route);
-        for (const f of filters) f.onResponse?.(rh.statusCode, rhm, req, info);
-        const framing = s.head.method === 'HEAD' ? { kind: 'none' as const } : forwardFraming(rh, s.head.versionMinor);
-        this.chunked = framing.kind === 'chunked';
-        this.closeAfter = framing.kind === 'close' || !s.head.keepAlive || this.state.draining || s.head.upgrade;
-        const out = applyFraming(rhm.toFlat(), framing.kind === 'buffer' ? { kind: 'chunked' } : framing);
-        if (this.closeAfter && framing.kind !== 'close') out.push('connection', 'close');
-        // Head, body and end usually arrive in one upstream read: cork so they leave in one write.
-        this.socket.cork();
-        process.nextTick(uncork, this.socket);
-        this.socket.write(serializeResponseHead(rh.statusCode, rh.reason, out, s.head.versionMinor));
-      },
-      onBody: (chunk) => {
-        if (!this.chunked) return this.socket.write(chunk);
-        let ok = true;
-        for (const b of encodeChunk(chunk)) ok = this.socket.write(b);
-        return ok;
-      },
-      waitDrain: (resume) => this.socket.once('drain', resume),
-      onTrailers: (t) => {
-        this.trailers = t;
-      },
-      onEnd: () => {
-        if (this.chunked) this.socket.write(lastChunk(this.trailers));
-        this.trailers = undefined;
-        s.upstreamHost = cluster.name;
-        this.complete(s, this.closeAfter);
-      },
-      onLocalReply: (reply) => this.sendLocal(s, reply, false, filters),
-      onReset: () => {
-        s.flags.add('UR');
-        this.complete(s, true, true);
-      },
-    };
-    if (upgradeType) {
+    if (s.upgradeType) {
       upstream.headers.push('connection', 'upgrade', 'upgrade', head.known.upgrade!);
-      s.abort = upgradeToCluster(cluster, upstream, { timeoutMs, clock: this.state.clock, hash }, { ...handler, onUpgraded: (up, rh, rest) => this.startTunnel(s, up, rh, rest) });
+      s.abort = { abort: upgradeToCluster(cluster, upstream, { timeoutMs, clock: this.state.clock, hash }, s) };
       return;
     }
-    s.abort = routeToCluster(cluster, upstream, { timeoutMs, retryPolicy: d.retryPolicy, random: this.state.random, clock: this.state.clock, hash, grpcDeadline: d.grpcDeadline }, handler);
+    s.abort = routeToCluster(cluster, upstream, { timeoutMs, retryPolicy: d.retryPolicy, random: this.state.random, clock: this.state.clock, hash, grpcDeadline: d.grpcDeadline }, s);
     // Shadows go after the main request is on its way, and are never waited for.
-    if (d.mirrors.length > 0) mirrorRequest(d.mirrors, upstream, (n) => headers.get(n), timeoutMs, this.state);
+    if (d.mirrors.length > 0) mirrorRequest(d.mirrors, upstream, (n) => req.headers.get(n), timeoutMs, this.state);
   }
 
   /** The upstream switched protocols: forward its 101 and splice the sockets; HTTP is over here. */
-  private startTunnel(s: Stream, upstream: Socket, rh: MessageHead, rest: Buffer): void {
+  startTunnel(s: Stream, upstream: Socket, rh: MessageHead, rest: Buffer): void {
     if (this.closed || s.responded) {
       upstream.destroy();
       return;
@@ -334,19 +428,13 @@ class DownstreamConnection {
     }
     this.accessLog(s);
     this.stream = undefined;
-    clearTimeout(this.headerTimer);
-    clearTimeout(this.idleTimer);
+    this.timer.cancel();
     this.socket.off('data', this.onData);
     this.parser.resume(); // delivers what the client sent after its head (onUpgrade)
     splice(this.socket, upstream);
   }
 
-  /** What hash policies read (only built for routes that have a hash_policy). */
-  private chunked = false;
-  private closeAfter = false;
-  private trailers: string[] | undefined;
-
-  private sendLocal(s: Stream, reply: LocalReply, close = false, filters: HttpStreamFilter[] = []): void {
+  sendLocal(s: Stream, reply: LocalReply, close = false, filters: HttpStreamFilter[] = NO_FILTERS): void {
     if (s.responded || this.closed) return;
     if (reply.flag) s.flags.add(reply.flag);
     // A gRPC client gets a trailers-only answer: 200 with grpc-status / grpc-message, no body.
@@ -373,7 +461,7 @@ class DownstreamConnection {
     this.complete(s, closeNow);
   }
 
-  private complete(s: Stream, close: boolean, reset = false): void {
+  complete(s: Stream, close: boolean, reset = false): void {
     s.responded = true;
     if (s.counted) {
       s.counted = false;
@@ -396,7 +484,7 @@ class DownstreamConnection {
   }
 
   private accessLog(s: Stream): void {
+    if (this.cfg.accessLogPath === undefined) return;
     writeAccessLog(this.cfg.accessLogPath, { started: s.started, method: s.head.method, target: s.head.target, protocol: `HTTP/1.${s.head.versionMinor}`, status: s.status, flags: s.flags, bytes: s.bodyLength, cluster: s.upstreamCluster, peer: this.peer });
   }
-
 }

@@ -1,58 +1,185 @@
-// HeaderMap: the request/response headers a proxy stream carries, keyed by lower-case
-// name, keeping every value (a repeated header stays repeated when forwarded).
+// HeaderMap: the request/response headers a proxy stream carries, with lower-case names,
+// keeping every value (a repeated header stays repeated when forwarded) in arrival order.
+// Stored flat ([name, value, name, value, …]) and searched linearly: a message has a
+// handful of fields, and a scan of a few strings is cheaper than hashing each new name.
+//
+// A map knows whether everything in it can go on the wire: fields from the HTTP/1.1 parser
+// were validated byte by byte, and set/add/fromFlat check what they are given (a token name,
+// a value without CR, LF, NUL or a char above 0xFF). `invalid` says what was wrong, so a
+// serializer only re-checks a map that says so.
+import { FIELD_VALUE, TOKEN } from './h1/chars.js';
+import { connectionOptions } from './h1/headers.js';
+
+/** Why `name: value` cannot be sent on HTTP/1.1, or undefined when it can. */
+export function fieldProblem(name: string, value: string): string | undefined {
+  const n = name.length;
+  if (n === 0) return 'empty field name';
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0xff || TOKEN[c] !== 1) return `invalid field name ${JSON.stringify(name)}`;
+  }
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff || FIELD_VALUE[c] !== 1) return `invalid value for ${name}`;
+  }
+  return undefined;
+}
+
+/** Never removed because Connection names them (see removeHopByHop in h1/headers.ts). */
+const NOT_NOMINATABLE = new Set(['content-length', 'host']);
+
+/**
+ * Whether a lower-case field name is not forwarded by a proxy: the hop-by-hop fields of
+ * RFC 9110 §7.6.1 plus Proxy-Connection, and the framing fields (Content-Length,
+ * Transfer-Encoding) that the sender of the next hop sets itself.
+ */
+function notForwarded(name: string): boolean {
+  switch (name.length) {
+    case 2:
+      return name === 'te';
+    case 7:
+      return name === 'upgrade' || name === 'trailer';
+    case 10:
+      return name === 'connection' || name === 'keep-alive';
+    case 14:
+      return name === 'content-length';
+    case 16:
+      return name === 'proxy-connection';
+    case 17:
+      return name === 'transfer-encoding';
+    default:
+      return false;
+  }
+}
 
 export class HeaderMap {
-  private readonly map = new Map<string, string[]>();
+  private f: string[] = [];
+  /** Why something put in by set/add/fromFlat cannot be sent on HTTP/1.1 (the first problem); undefined when all is valid. */
+  invalid: string | undefined = undefined;
 
-  /** From the parser's flat [name, value, name, value, …] list. */
+  /** From a flat [name, value, name, value, …] list of another source (names of any case); every field is checked. */
   static fromFlat(flat: readonly string[]): HeaderMap {
     const h = new HeaderMap();
     for (let i = 0; i + 1 < flat.length; i += 2) h.add(flat[i]!, flat[i + 1]!);
     return h;
   }
 
+  /**
+   * From the fields of a head the HTTP/1.1 parser validated (raw-cased names), as a proxy
+   * forwards them: without hop-by-hop fields, without those the Connection value
+   * (`head.known.connection`) nominates (except Content-Length and Host), and without
+   * Content-Length / Transfer-Encoding, which the next hop's framing replaces.
+   */
+  static fromH1(flat: readonly string[], connection: string | undefined): HeaderMap {
+    const h = new HeaderMap();
+    const f = h.f;
+    let nominated: Set<string> | undefined;
+    if (connection !== undefined) {
+      for (const name of connectionOptions(connection)) if (!NOT_NOMINATABLE.has(name)) (nominated ??= new Set()).add(name);
+    }
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const name = flat[i]!.toLowerCase();
+      if (notForwarded(name) || (nominated !== undefined && nominated.has(name))) continue;
+      f.push(name, flat[i + 1]!);
+    }
+    return h;
+  }
+
+  private check(name: string, value: string): void {
+    if (this.invalid === undefined) this.invalid = fieldProblem(name, value);
+  }
+
   /** The first value (or all values joined with ", " when `joined`). */
   get(name: string, joined = false): string | undefined {
-    const v = this.map.get(name.toLowerCase());
-    if (!v) return undefined;
-    return joined ? v.join(', ') : v[0];
-  }
-
-  getAll(name: string): readonly string[] {
-    return this.map.get(name.toLowerCase()) ?? [];
-  }
-
-  has(name: string): boolean {
-    return this.map.has(name.toLowerCase());
-  }
-
-  set(name: string, value: string): void {
-    this.map.set(name.toLowerCase(), [value]);
-  }
-
-  add(name: string, value: string): void {
-    const k = name.toLowerCase();
-    const v = this.map.get(k);
-    if (v) v.push(value);
-    else this.map.set(k, [value]);
-  }
-
-  remove(name: string): void {
-    this.map.delete(name.toLowerCase());
-  }
-
-  /** Flat [name, value, …] in insertion order (lower-case names). */
-  toFlat(): string[] {
-    const out: string[] = [];
-    for (const [k, vs] of this.map) for (const v of vs) out.push(k, v);
+    const n = name.toLowerCase();
+    const f = this.f;
+    let out: string | undefined;
+    for (let i = 0; i < f.length; i += 2) {
+      if (f[i] !== n) continue;
+      if (!joined) return f[i + 1];
+      out = out === undefined ? f[i + 1] : `${out}, ${f[i + 1]!}`;
+    }
     return out;
   }
 
-  *entries(): IterableIterator<[string, string]> {
-    for (const [k, vs] of this.map) for (const v of vs) yield [k, v];
+  getAll(name: string): readonly string[] {
+    const n = name.toLowerCase();
+    const f = this.f;
+    const out: string[] = [];
+    for (let i = 0; i < f.length; i += 2) if (f[i] === n) out.push(f[i + 1]!);
+    return out;
   }
 
+  has(name: string): boolean {
+    const n = name.toLowerCase();
+    const f = this.f;
+    for (let i = 0; i < f.length; i += 2) if (f[i] === n) return true;
+    return false;
+  }
+
+  /** Replaces every value of `name` with `value` (in the place of the first one, else at the end). */
+  set(name: string, value: string): void {
+    const n = name.toLowerCase();
+    this.check(n, value);
+    const f = this.f;
+    for (let i = 0; i < f.length; i += 2) {
+      if (f[i] !== n) continue;
+      f[i + 1] = value;
+      for (let j = i + 2; j < f.length; j += 2) {
+        if (f[j] === n) {
+          this.removeFrom(n, j);
+          break;
+        }
+      }
+      return;
+    }
+    f.push(n, value);
+  }
+
+  add(name: string, value: string): void {
+    const n = name.toLowerCase();
+    this.check(n, value);
+    this.f.push(n, value);
+  }
+
+  remove(name: string): void {
+    const n = name.toLowerCase();
+    const f = this.f;
+    for (let i = 0; i < f.length; i += 2) {
+      if (f[i] === n) {
+        this.removeFrom(n, i);
+        return;
+      }
+    }
+  }
+
+  /** Drops every field named `n` from index `start` (a field named `n`) on. */
+  private removeFrom(n: string, start: number): void {
+    const f = this.f;
+    let w = start;
+    for (let r = start; r < f.length; r += 2) {
+      if (f[r] === n) continue;
+      f[w] = f[r]!;
+      f[w + 1] = f[r + 1]!;
+      w += 2;
+    }
+    f.length = w;
+  }
+
+  /** Flat [name, value, …] in order (lower-case names); a copy. */
+  toFlat(): string[] {
+    return this.f.slice();
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    const f = this.f;
+    for (let i = 0; i < f.length; i += 2) yield [f[i]!, f[i + 1]!];
+  }
+
+  /** Number of distinct names. */
   get size(): number {
-    return this.map.size;
+    const names = new Set<string>();
+    for (let i = 0; i < this.f.length; i += 2) names.add(this.f[i]!);
+    return names.size;
   }
 }

@@ -218,10 +218,8 @@ export function decideRoute(
     upstreamPath = p.replace(new RegExp(ra.regexRewrite.pattern.regex, 'g'), ra.regexRewrite.substitution.replace(/\\(\d)/g, '$$$1')) + (q < 0 ? '' : path.slice(q));
   }
   if (ra.hostRewriteSpecifier.case === 'hostRewriteLiteral') headers.set('host', ra.hostRewriteSpecifier.value);
-  for (const owner of [virtualHost, route]) {
-    for (const n of owner.requestHeadersToRemove) headers.remove(n);
-    for (const hv of owner.requestHeadersToAdd) if (hv.header) (hv.appendAction === 0 && hv.append !== false ? headers.add.bind(headers) : headers.set.bind(headers))(hv.header.key, hv.header.value);
-  }
+  requestHeaderOps(headers, virtualHost);
+  requestHeaderOps(headers, route);
 
   // ORIGINAL_DST: the connection's original destination when it was redirected to a
   // use_original_dst listener; otherwise (the app uses the proxy explicitly) the Host.
@@ -231,7 +229,8 @@ export function decideRoute(
     const colon = h.lastIndexOf(':');
     originalDst = colon > 0 && !h.endsWith(']') ? { address: h.slice(0, colon), port: Number(h.slice(colon + 1)) || 80 } : { address: h, port: 80 };
   }
-  const upstream: UpstreamRequest = { method, path: upstreamPath, headers: headers.toFlat(), body: req.body, bodyLength: req.bodyLength, downstream: req.downstream, ...(originalDst ? { originalDst } : {}) };
+  const upstream: UpstreamRequest = { method, path: upstreamPath, headers: headers.toFlat(), checked: headers.invalid === undefined, body: req.body, bodyLength: req.bodyLength, downstream: req.downstream };
+  if (originalDst) upstream.originalDst = originalDst;
   let timeoutMs = ra.timeout ? (durationMs(ra.timeout) ?? DEFAULT_ROUTE_TIMEOUT_MS) : DEFAULT_ROUTE_TIMEOUT_MS;
   // grpc-timeout is the deadline when the route says so (max_stream_duration.grpc_timeout_header_max,
   // or the older max_grpc_timeout), capped by that value unless it is 0.
@@ -248,6 +247,19 @@ export function decideRoute(
   return { kind: 'upstream', cluster, clusterName, upstream, timeoutMs, retryPolicy: ra.retryPolicy ?? virtualHost.retryPolicy, hash, mirrors: ra.requestMirrorPolicies, grpcDeadline };
 }
 
+/** A virtual host's or route's request_headers_to_remove, then request_headers_to_add. */
+function requestHeaderOps(headers: HeaderMap, owner: Route | VirtualHost): void {
+  const remove = owner.requestHeadersToRemove;
+  for (let i = 0; i < remove.length; i++) headers.remove(remove[i]!);
+  const add = owner.requestHeadersToAdd;
+  for (let i = 0; i < add.length; i++) {
+    const hv = add[i]!;
+    if (!hv.header) continue;
+    if (hv.appendAction === 0 && hv.append !== false) headers.add(hv.header.key, hv.header.value);
+    else headers.set(hv.header.key, hv.header.value);
+  }
+}
+
 const GRPC_TIMEOUT_UNITS_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
 
 /** A grpc-timeout value (1–8 digits and a unit, gRPC over HTTP/2 spec) in ms; undefined when absent or invalid. */
@@ -262,9 +274,17 @@ export function parseGrpcTimeout(v: string | undefined): number | undefined {
 
 /** The virtual host's, then the route's response header operations. */
 export function applyResponseHeaderOps(h: HeaderMap, virtualHost: VirtualHost, route: Route): void {
-  for (const owner of [virtualHost, route]) {
-    for (const n of owner.responseHeadersToRemove) h.remove(n);
-    for (const hv of owner.responseHeadersToAdd) if (hv.header) h.set(hv.header.key, hv.header.value);
+  responseHeaderOps(h, virtualHost);
+  responseHeaderOps(h, route);
+}
+
+function responseHeaderOps(h: HeaderMap, owner: Route | VirtualHost): void {
+  const remove = owner.responseHeadersToRemove;
+  for (let i = 0; i < remove.length; i++) h.remove(remove[i]!);
+  const add = owner.responseHeadersToAdd;
+  for (let i = 0; i < add.length; i++) {
+    const hv = add[i]!;
+    if (hv.header) h.set(hv.header.key, hv.header.value);
   }
 }
 

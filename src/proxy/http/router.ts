@@ -8,8 +8,9 @@ import type { RetryPolicy } from '../../api/gen/envoy/config/route/v3/route_comp
 import { durationMs } from '../../api/envoy/build.js';
 import type { MessageHead } from './h1/index.js';
 import { encodeChunk, LAST_CHUNK } from './h1/index.js';
-import type { ClusterRuntime, UpstreamHost } from '../cluster/cluster.js';
-import type { UpstreamLease, UpstreamPool } from '../upstream/pool.js';
+import type { ClusterRuntime, PickedHost } from '../cluster/cluster.js';
+import type { AcquireError, UpstreamLease, UpstreamPool } from '../upstream/pool.js';
+import type { ResponseSink } from '../upstream/h1-connection.js';
 import type { DownstreamProtocol } from '../upstream/upstream-protocol.js';
 import type { LocalReply } from './filter.js';
 import { connectFailure, noHealthyUpstream, overflow, upstreamProtocolError, upstreamReset, upstreamTimeout } from './local-reply.js';
@@ -20,6 +21,8 @@ export interface UpstreamRequest {
   path: string;
   /** Flat [name, value, …] without hop-by-hop fields and without framing fields. */
   headers: string[];
+  /** Every name and value in `headers` is known valid for HTTP/1.1 (a HeaderMap without `invalid`). */
+  checked?: boolean;
   body: Buffer[];
   bodyLength: number;
   /** Original destination for ORIGINAL_DST clusters (host:port from the authority). */
@@ -126,192 +129,258 @@ export interface RouteOptions {
   grpcDeadline?: boolean;
 }
 
+/** A routed request in flight: abort() when the downstream went away. */
+export interface UpstreamCall {
+  abort(): void;
+}
+
 /**
- * Sends `req` to `cluster`. Returns an abort function (downstream went away): it cancels
+ * Sends `req` to `cluster`. Returns the call, whose abort() (downstream went away) cancels
  * timers and destroys the upstream connection in use.
  */
-export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, opts: RouteOptions, h: ResponseHandler): () => void {
-  const retry = retryState(opts.retryPolicy);
-  const tried = new Set<string>();
-  let retried = 0;
-  let done = false;
-  let conn: UpstreamLease | undefined;
-  let pool: UpstreamPool | undefined;
-  let cancelAcquire: (() => void) | undefined;
-  let perTryTimer: NodeJS.Timeout | undefined;
-  let backoffTimer: NodeJS.Timeout | undefined;
-  let headSent = false;
-  let retryStarted = false;
+export function routeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, opts: RouteOptions, h: ResponseHandler): UpstreamCall {
   const stats = cluster.stats;
-  const started = cluster.breakers.tryStartRequest();
   stats.upstream_rq_total.inc();
-  if (!started) {
+  if (!cluster.breakers.tryStartRequest()) {
     stats.upstream_rq_pending_overflow.inc();
     h.onLocalReply(overflow(cluster.name, 'max_requests'), 0);
-    return () => {};
+    return DONE;
   }
   stats.upstream_rq_active.inc();
-  const startedAt = opts.clock.now();
-  let status = 0;
-  const globalTimer = opts.timeoutMs > 0 ? setTimeout(() => fail(timeoutReply(cluster.name, opts), true), opts.timeoutMs) : undefined;
+  const call = new RouterCall(cluster, req, opts, h);
+  call.attempt();
+  return call;
+}
 
-  const finish = () => {
-    if (done) return;
-    done = true;
-    clearTimeout(globalTimer);
-    clearTimeout(perTryTimer);
-    clearTimeout(backoffTimer);
-    cancelAcquire?.();
-    if (retryStarted) cluster.breakers.endRetry();
-    cluster.breakers.endRequest();
-    stats.upstream_rq_active.dec();
-  };
+const DONE: UpstreamCall = { abort() {} };
 
-  function fail(reply: LocalReply, timeout = false): void {
-    if (done) return;
-    if (timeout) stats.upstream_rq_timeout.inc();
-    const c = conn;
-    conn = undefined;
+/**
+ * One request's life in the router: attempts (a host, a pooled connection or stream, the
+ * response), retries with back-off, the timeouts, and the stats. It is the response sink of
+ * each attempt; `attemptId` tells a stale attempt's callbacks from the current one's.
+ */
+class RouterCall implements UpstreamCall, ResponseSink {
+  private readonly retry: RetryState;
+  /** Keys of the hosts tried (previous_hosts, and whether any attempt reached a host). */
+  private tried: Set<string> | undefined = undefined;
+  private retried = 0;
+  private done = false;
+  private conn: UpstreamLease | undefined = undefined;
+  private pool: UpstreamPool | undefined = undefined;
+  private hostKey = '';
+  private cancelAcquire: (() => void) | undefined = undefined;
+  private perTryTimer: NodeJS.Timeout | undefined = undefined;
+  private backoffTimer: NodeJS.Timeout | undefined = undefined;
+  private readonly globalTimer: NodeJS.Timeout | undefined;
+  private headSent = false;
+  private retryStarted = false;
+  private readonly startedAt: number;
+  private status = 0;
+  // The current attempt's response:
+  private discarding = false;
+  private paused = false;
+  /** Made only when the downstream pushes back. */
+  private resumeFn: (() => void) | undefined = undefined;
+  private readonly acquired = (err: AcquireError | undefined, c?: UpstreamLease) => this.onAcquired(err, c);
+
+  constructor(
+    private readonly cluster: ClusterRuntime,
+    private readonly req: UpstreamRequest,
+    private readonly opts: RouteOptions,
+    private readonly h: ResponseHandler,
+  ) {
+    this.retry = retryState(opts.retryPolicy);
+    this.startedAt = opts.clock.now();
+    this.globalTimer = opts.timeoutMs > 0 ? setTimeout(onGlobalTimeout, opts.timeoutMs, this) : undefined;
+  }
+
+  abort(): void {
+    if (this.done) return;
+    const c = this.conn;
+    this.conn = undefined;
     c?.destroy();
-    if (headSent) {
-      stats.chargeResponse(status);
-      finish();
-      h.onReset();
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.globalTimer);
+    clearTimeout(this.perTryTimer);
+    clearTimeout(this.backoffTimer);
+    this.cancelAcquire?.();
+    if (this.retryStarted) this.cluster.breakers.endRetry();
+    this.cluster.breakers.endRequest();
+    this.cluster.stats.upstream_rq_active.dec();
+  }
+
+  fail(reply: LocalReply, timeout = false): void {
+    if (this.done) return;
+    const stats = this.cluster.stats;
+    if (timeout) stats.upstream_rq_timeout.inc();
+    const c = this.conn;
+    this.conn = undefined;
+    c?.destroy();
+    if (this.headSent) {
+      stats.chargeResponse(this.status);
+      this.finish();
+      this.h.onReset();
       return;
     }
-    if (tried.size > 0) stats.chargeResponse(reply.status); // Envoy charges the upstream code of an aborted request
-    finish();
-    h.onLocalReply(reply, retried);
+    if (this.tried !== undefined) stats.chargeResponse(reply.status); // Envoy charges the upstream code of an aborted request
+    this.finish();
+    this.h.onLocalReply(reply, this.retried);
   }
 
   /** Whether to try again; schedules the attempt. */
-  function maybeRetry(): boolean {
-    if (retry.left <= 0 || done) return false;
-    if (!retryStarted) {
-      if (!cluster.breakers.tryStartRetry()) return false;
-      retryStarted = true;
+  private maybeRetry(): boolean {
+    const retry = this.retry;
+    if (retry.left <= 0 || this.done) return false;
+    if (!this.retryStarted) {
+      if (!this.cluster.breakers.tryStartRetry()) return false;
+      this.retryStarted = true;
     }
     retry.left--;
-    retried++;
-    stats.upstream_rq_retry.inc();
-    const ceiling = Math.min(retry.maxMs, retry.baseMs * 2 ** (retried - 1));
-    backoffTimer = setTimeout(attempt, opts.random.next() * ceiling);
+    this.retried++;
+    this.cluster.stats.upstream_rq_retry.inc();
+    const ceiling = Math.min(retry.maxMs, retry.baseMs * 2 ** (this.retried - 1));
+    this.backoffTimer = setTimeout(onBackoff, this.opts.random.next() * ceiling, this);
     return true;
   }
 
-  function attempt(): void {
-    if (done) return;
-    let host: UpstreamHost | { address: string; port: number; key: string } | undefined;
+  attempt(): void {
+    if (this.done) return;
+    const cluster = this.cluster;
+    const req = this.req;
+    let host: PickedHost | undefined;
     if (cluster.originalDst) host = req.originalDst ? { ...req.originalDst, key: `${req.originalDst.address}:${req.originalDst.port}` } : undefined;
-    else host = cluster.pick(retry.previousHosts ? tried : undefined, opts.hash);
-    if (!host) return fail(noHealthyUpstream(cluster.name));
-    tried.add(host.key);
-    const target = host;
-    pool = cluster.pool(host, req.downstream);
-    if (retry.perTryMs > 0) {
-      clearTimeout(perTryTimer);
-      perTryTimer = setTimeout(() => {
-        const c = conn;
-        conn = undefined;
-        c?.destroy();
-        cancelAcquire?.();
-        if (!(retry.retryOn.has('5xx') || retry.retryOn.has('gateway-error') || retry.retryOn.has('reset')) || !maybeRetry()) fail(timeoutReply(cluster.name, opts), true);
-      }, retry.perTryMs);
+    else host = cluster.pick(this.retry.previousHosts ? this.tried : undefined, this.opts.hash);
+    if (!host) return this.fail(noHealthyUpstream(cluster.name));
+    (this.tried ??= new Set()).add(host.key);
+    this.hostKey = host.key;
+    this.pool = cluster.pool(host, req.downstream);
+    if (this.retry.perTryMs > 0) {
+      clearTimeout(this.perTryTimer);
+      this.perTryTimer = setTimeout(onPerTryTimeout, this.retry.perTryMs, this);
     }
-    cancelAcquire = pool.acquire((err, c) => {
-      cancelAcquire = undefined;
-      if (done) {
-        if (c) pool!.release(c, !c.busy);
-        return;
-      }
-      if (err) {
-        if (err.kind === 'overflow') {
-          stats.upstream_rq_pending_overflow.inc();
-          return fail(overflow(cluster.name, 'max_pending_requests'));
-        }
-        if (err.kind === 'connect') {
-          stats.upstream_cx_connect_fail.inc();
-          cluster.onResult(target.key, { localFailure: 'connect' });
-          if (retriableFailure(retry, 'connect') && maybeRetry()) return;
-          return fail(connectFailure(cluster.name, target.key, err.err.message));
-        }
-        return fail(noHealthyUpstream(cluster.name));
-      }
-      conn = c!;
-      send(conn, pool!, target.key);
-    });
+    this.cancelAcquire = this.pool.acquire(this.acquired);
   }
 
-  function send(c: UpstreamLease, from: UpstreamPool, hostKey: string): void {
-    let discarding = false;
-    let paused = false;
-    // Made only when the downstream pushes back; a stale call (the response already ended)
-    // finds paused false and does nothing.
-    let resume: (() => void) | undefined;
-    c.request(req, {
-      onHead(head) {
-        if (done) return;
-        const code = head.statusCode;
-        if (code >= 200) cluster.onResult(hostKey, { status: code });
-        if (code >= 200 && !headSent && retry.left > 0 && (retriableStatus(retry, code) || retriableGrpc(retry, head))) {
-          discarding = true; // drain this response, then retry
-          stats.chargeResponse(code); // every try's response is charged, as Envoy does
-          return;
-        }
-        if (code < 200) return; // 1xx informational: not forwarded (100-continue is ours)
-        headSent = true;
-        status = code;
-        clearTimeout(perTryTimer);
-        h.onHead(head);
-      },
-      onBody(chunk) {
-        if (discarding || done) return;
-        if (h.onBody(chunk) === false && !paused && h.waitDrain) {
-          paused = true;
-          resume ??= () => {
-            if (!paused) return;
-            paused = false;
-            c.resume();
-          };
-          c.pause();
-          h.waitDrain(resume);
-        }
-      },
-      onTrailers(t) {
-        if (!discarding && !done) h.onTrailers(t);
-      },
-      onComplete(keepAlive) {
-        resume?.(); // the rest arrived in the read that paused; a reused connection must flow
-        conn = undefined;
-        from.release(c, keepAlive);
-        if (done) return;
-        if (discarding) {
-          if (!maybeRetry()) fail(upstreamReset(cluster.name, hostKey));
-          return;
-        }
-        stats.chargeResponse(status, opts.clock.now() - startedAt);
-        finish();
-        h.onEnd();
-      },
-      onError(kind, err) {
-        conn = undefined;
-        cluster.onResult(hostKey, { localFailure: 'reset' });
-        if (done) return;
-        if (kind === 'protocol') return fail(upstreamProtocolError(cluster.name, hostKey, err?.message ?? 'invalid response'));
-        if (!headSent && retriableFailure(retry, kind === 'refused' ? 'refused' : 'reset') && maybeRetry()) return;
-        fail(upstreamReset(cluster.name, hostKey));
-      },
-    });
+  globalTimeout(): void {
+    this.fail(timeoutReply(this.cluster.name, this.opts), true);
   }
 
-  attempt();
-  return () => {
-    if (done) return;
-    const c = conn;
-    conn = undefined;
+  perTryTimeout(): void {
+    const c = this.conn;
+    this.conn = undefined;
     c?.destroy();
-    finish();
-  };
+    this.cancelAcquire?.();
+    const retryOn = this.retry.retryOn;
+    if (!(retryOn.has('5xx') || retryOn.has('gateway-error') || retryOn.has('reset')) || !this.maybeRetry()) this.fail(timeoutReply(this.cluster.name, this.opts), true);
+  }
+
+  private onAcquired(err: AcquireError | undefined, c: UpstreamLease | undefined): void {
+    this.cancelAcquire = undefined;
+    if (this.done) {
+      if (c) this.pool!.release(c, !c.busy);
+      return;
+    }
+    const cluster = this.cluster;
+    if (err) {
+      if (err.kind === 'overflow') {
+        cluster.stats.upstream_rq_pending_overflow.inc();
+        return this.fail(overflow(cluster.name, 'max_pending_requests'));
+      }
+      if (err.kind === 'connect') {
+        cluster.stats.upstream_cx_connect_fail.inc();
+        cluster.onResult(this.hostKey, { localFailure: 'connect' });
+        if (retriableFailure(this.retry, 'connect') && this.maybeRetry()) return;
+        return this.fail(connectFailure(cluster.name, this.hostKey, err.err.message));
+      }
+      return this.fail(noHealthyUpstream(cluster.name));
+    }
+    this.conn = c!;
+    this.discarding = false;
+    this.paused = false;
+    this.resumeFn = undefined;
+    c!.request(this.req, this);
+  }
+
+  // ---- ResponseSink of the current attempt (a lease only calls the sink it was given until it completes or fails)
+
+  onHead(head: MessageHead): void {
+    if (this.done) return;
+    const code = head.statusCode;
+    if (code >= 200) this.cluster.onResult(this.hostKey, { status: code });
+    if (code >= 200 && !this.headSent && this.retry.left > 0 && (retriableStatus(this.retry, code) || retriableGrpc(this.retry, head))) {
+      this.discarding = true; // drain this response, then retry
+      this.cluster.stats.chargeResponse(code); // every try's response is charged, as Envoy does
+      return;
+    }
+    if (code < 200) return; // 1xx informational: not forwarded (100-continue is ours)
+    this.headSent = true;
+    this.status = code;
+    clearTimeout(this.perTryTimer);
+    this.h.onHead(head);
+  }
+
+  onBody(chunk: Buffer): void {
+    if (this.discarding || this.done) return;
+    const h = this.h;
+    if (h.onBody(chunk) === false && !this.paused && h.waitDrain) {
+      this.paused = true;
+      const c = this.conn!;
+      // A stale call (the response already ended) finds paused false and does nothing.
+      this.resumeFn ??= () => {
+        if (!this.paused) return;
+        this.paused = false;
+        c.resume();
+      };
+      c.pause();
+      h.waitDrain(this.resumeFn);
+    }
+  }
+
+  onTrailers(t: string[]): void {
+    if (!this.discarding && !this.done) this.h.onTrailers(t);
+  }
+
+  onComplete(keepAlive: boolean): void {
+    this.resumeFn?.(); // the rest arrived in the read that paused; a reused connection must flow
+    const c = this.conn;
+    this.conn = undefined;
+    if (c) this.pool!.release(c, keepAlive);
+    if (this.done) return;
+    if (this.discarding) {
+      if (!this.maybeRetry()) this.fail(upstreamReset(this.cluster.name, this.hostKey));
+      return;
+    }
+    this.cluster.stats.chargeResponse(this.status, this.opts.clock.now() - this.startedAt);
+    this.finish();
+    this.h.onEnd();
+  }
+
+  onError(kind: 'reset' | 'protocol' | 'refused', err?: Error): void {
+    this.conn = undefined;
+    const cluster = this.cluster;
+    cluster.onResult(this.hostKey, { localFailure: 'reset' });
+    if (this.done) return;
+    if (kind === 'protocol') return this.fail(upstreamProtocolError(cluster.name, this.hostKey, err?.message ?? 'invalid response'));
+    if (!this.headSent && retriableFailure(this.retry, kind === 'refused' ? 'refused' : 'reset') && this.maybeRetry()) return;
+    this.fail(upstreamReset(cluster.name, this.hostKey));
+  }
+}
+
+function onGlobalTimeout(call: RouterCall): void {
+  call.globalTimeout();
+}
+
+function onBackoff(call: RouterCall): void {
+  call.attempt();
+}
+
+function onPerTryTimeout(call: RouterCall): void {
+  call.perTryTimeout();
 }
 
 export { encodeChunk, LAST_CHUNK };

@@ -117,7 +117,7 @@ export class UpstreamConnection implements UpstreamLease {
     const headers = req.bodyLength > 0 || m === 'POST' || m === 'PUT' || m === 'PATCH' ? [...req.headers, 'content-length', String(req.bodyLength)] : req.headers;
     const corked = req.body.length > 0;
     if (corked) this.socket.cork();
-    this.send(m, serializeRequestHead(m, req.path, headers), sink);
+    this.send(m, serializeRequestHead(m, req.path, headers, 1, req.checked === true), sink);
     if (!corked) return;
     for (const b of req.body) this.socket.write(b);
     process.nextTick(uncork, this.socket);

@@ -16,6 +16,8 @@ export interface UpstreamRequestHead {
   path: string;
   /** Flat [name, value, …] without hop-by-hop and framing fields; `host` carries the authority. */
   headers: string[];
+  /** Every name and value in `headers` is known valid for HTTP/1.1, so serializing skips the checks. */
+  checked?: boolean;
   body: Buffer[];
   bodyLength: number;
 }
@@ -48,6 +50,8 @@ interface Waiter {
   cb: (err: AcquireError | undefined, conn?: UpstreamConnection) => void;
 }
 
+const NOOP = (): void => {};
+
 export class H1Pool implements UpstreamPool {
   private readonly idle: UpstreamConnection[] = [];
   private readonly all = new Set<UpstreamConnection>();
@@ -71,17 +75,17 @@ export class H1Pool implements UpstreamPool {
       const c = this.idle.pop()!;
       if (!c.closed) {
         cb(undefined, c);
-        return () => {};
+        return NOOP;
       }
     }
     if (this.breakers.canOpenConnection()) {
       this.open(cb);
-      return () => {};
+      return NOOP;
     }
     if (!this.breakers.canQueue()) {
       this.breakers.overflowPending();
       cb({ kind: 'overflow' });
-      return () => {};
+      return NOOP;
     }
     const w: Waiter = { cb };
     this.waiters.push(w);

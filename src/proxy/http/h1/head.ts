@@ -36,6 +36,12 @@ export class MessageHead {
    * parser stops and hands the rest of the bytes to onUpgrade. Response: 101, or 2xx to CONNECT.
    */
   upgrade = false;
+  /**
+   * The whole message after the head (no body, or all of a Content-Length body) came in the
+   * read that completed the head: its onBody (at most one) and onMessageComplete follow
+   * before that execute() returns, unless a callback pauses the parser.
+   */
+  restInRead = false;
 }
 
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };

@@ -247,7 +247,7 @@ export class H1Parser {
               this.stash(buf, pos, end);
               break loop;
             }
-            const ok = isHead ? this.finishHead(buf, pos) : this.finishTrailers(buf, pos);
+            const ok = isHead ? this.finishHead(buf, pos, end - pos - r) : this.finishTrailers(buf, pos);
             if (!ok) return;
             pos += r;
           } else {
@@ -263,7 +263,7 @@ export class H1Parser {
             const acc = this.acc;
             // a head that needed a big buffer is rare: do not keep 60 KiB per idle connection
             if (acc.length > RETAINED_HEAD_BUFFER) this.acc = EMPTY;
-            const ok = isHead ? this.finishHead(acc, 0) : this.finishTrailers(acc, 0);
+            const ok = isHead ? this.finishHead(acc, 0, end - pos - (r - before)) : this.finishTrailers(acc, 0);
             if (!ok) return;
             pos += r - before;
           }
@@ -417,7 +417,8 @@ export class H1Parser {
     return n;
   }
 
-  private finishHead(buf: Buffer, base: number): boolean {
+  /** `after`: bytes of the current read that follow the head. */
+  private finishHead(buf: Buffer, base: number, after: number): boolean {
     const head = this.head;
     const lines = this.secLines;
     const str = latin1(buf, base, base + this.lineEnds[lines - 1]!);
@@ -433,10 +434,12 @@ export class H1Parser {
     switch (head.framing) {
       case 'none':
         this.state = COMPLETE;
+        head.restInRead = true;
         break;
       case 'length':
         this.remaining = head.contentLength;
         this.state = BODY_LENGTH;
+        head.restInRead = after >= head.contentLength;
         break;
       case 'chunked':
         this.chunkLine.resetMessage();

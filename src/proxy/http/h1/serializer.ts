@@ -13,36 +13,42 @@ const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const INVALID_VALUE_RE = /[^\t\x20-\x7e\x80-\xff]/;
 const INVALID_TARGET_RE = /[^\x21-\x7e]/;
 
-function fieldsString(headers: readonly string[]): string {
+/** `checked`: every name and value is known valid (from the parser, or checked by a HeaderMap). */
+function fieldsString(headers: readonly string[], checked = false): string {
   let s = '';
   const n = headers.length;
   if ((n & 1) !== 0) throw new H1SerializeError('INVALID_HEADER_NAME', 'header array has an odd length');
   for (let i = 0; i < n; i += 2) {
     const name = headers[i]!;
     const value = headers[i + 1]!;
-    if (!TOKEN_RE.test(name)) throw new H1SerializeError('INVALID_HEADER_NAME', `invalid field name ${JSON.stringify(name)}`);
-    if (INVALID_VALUE_RE.test(value)) throw new H1SerializeError('INVALID_HEADER_VALUE', `invalid value for ${name}`);
-    s += `${name}: ${value}\r\n`;
+    if (!checked) {
+      if (!TOKEN_RE.test(name)) throw new H1SerializeError('INVALID_HEADER_NAME', `invalid field name ${JSON.stringify(name)}`);
+      if (INVALID_VALUE_RE.test(value)) throw new H1SerializeError('INVALID_HEADER_VALUE', `invalid value for ${name}`);
+    }
+    s += name + ': ' + value + '\r\n';
   }
   return s;
 }
 
-/** `METHOD target HTTP/1.x` CRLF, fields, CRLF. */
-export function serializeRequestHead(method: string, target: string, headers: readonly string[], versionMinor = 1): Buffer {
+/**
+ * `METHOD target HTTP/1.x` CRLF, fields, CRLF. `checked`: the fields are known valid (a
+ * HeaderMap without `invalid`, the parser's own), so only the start line is checked here.
+ */
+export function serializeRequestHead(method: string, target: string, headers: readonly string[], versionMinor = 1, checked = false): Buffer {
   if (!TOKEN_RE.test(method)) throw new H1SerializeError('INVALID_START_LINE', `invalid method ${JSON.stringify(method)}`);
   if (target.length === 0 || INVALID_TARGET_RE.test(target)) throw new H1SerializeError('INVALID_START_LINE', 'invalid request-target');
-  const s = `${method} ${target} HTTP/1.${versionMinor === 0 ? 0 : 1}\r\n${fieldsString(headers)}\r\n`;
+  const s = `${method} ${target} HTTP/1.${versionMinor === 0 ? 0 : 1}\r\n${fieldsString(headers, checked)}\r\n`;
   return Buffer.from(s, 'latin1');
 }
 
-/** `HTTP/1.x code reason` CRLF, fields, CRLF. An empty reason becomes the standard phrase. */
-export function serializeResponseHead(statusCode: number, reason: string, headers: readonly string[], versionMinor = 1): Buffer {
+/** `HTTP/1.x code reason` CRLF, fields, CRLF. An empty reason becomes the standard phrase. `checked` as for requests. */
+export function serializeResponseHead(statusCode: number, reason: string, headers: readonly string[], versionMinor = 1, checked = false): Buffer {
   if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
     throw new H1SerializeError('INVALID_START_LINE', `invalid status code ${statusCode}`);
   }
   const phrase = reason === '' ? reasonPhrase(statusCode) : reason;
   if (INVALID_VALUE_RE.test(phrase)) throw new H1SerializeError('INVALID_START_LINE', 'invalid reason phrase');
-  const s = `HTTP/1.${versionMinor === 0 ? 0 : 1} ${statusCode} ${phrase}\r\n${fieldsString(headers)}\r\n`;
+  const s = `HTTP/1.${versionMinor === 0 ? 0 : 1} ${statusCode} ${phrase}\r\n${fieldsString(headers, checked)}\r\n`;
   return Buffer.from(s, 'latin1');
 }
 

@@ -10,7 +10,7 @@ import { removeHopByHop } from '../h1/index.js';
 import { HeaderMap } from '../headers.js';
 import type { HttpRequestView, HttpStreamFilter, LocalReply, ResponseFlag, StreamInfo } from '../filter.js';
 import { localReply, noRoute } from '../local-reply.js';
-import { routeToCluster, type ResponseHandler } from '../router.js';
+import { routeToCluster, type ResponseHandler, type UpstreamCall } from '../router.js';
 import { encodeGrpcMessage, httpToGrpcStatus } from '../grpc.js';
 import { mirrorRequest } from '../mirror.js';
 import { applyResponseHeaderOps, decideRoute, prepareForwarding, runRequestFilters, streamInfo, writeAccessLog } from '../request-pipeline.js';
@@ -38,7 +38,7 @@ interface H2Stream {
   flags: Set<ResponseFlag>;
   status: number;
   upstreamCluster: string;
-  abort: (() => void) | undefined;
+  abort: UpstreamCall | undefined;
   /** The response is over (sent, reset, or the client went away). */
   responded: boolean;
   trailers: string[] | undefined;
@@ -125,7 +125,7 @@ export class H2ConnectionManager {
       if (s.responded) return;
       // The client reset the stream (or the connection went away) before the response was over.
       s.flags.add('DC');
-      s.abort?.();
+      s.abort?.abort();
       this.stats.downstream_rq_rx_reset.inc();
       this.finish(s);
     });
@@ -188,7 +188,7 @@ export class H2ConnectionManager {
           stream.respond(toH2Headers(rhm, rh.statusCode), bodyless ? { endStream: true } : { waitForTrailers: true });
         } catch (err) {
           log.warn('upstream response not representable in HTTP/2; stream reset', { err });
-          s.abort?.();
+          s.abort?.abort();
           s.flags.add('UPE');
           return this.reset(s);
         }
