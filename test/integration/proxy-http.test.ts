@@ -64,9 +64,16 @@ before(async () => {
     res.write('part1-');
     setTimeout(() => res.end('part2'), 20);
   });
+  const hop = await upstream('hop', (req, res) => {
+    res.setHeader('Connection', 'keep-alive, X-Resp-Secret');
+    res.setHeader('X-Resp-Secret', 'hidden');
+    res.setHeader('Proxy-Connection', 'keep-alive');
+    res.setHeader('X-Resp-Kept', 'kept');
+    res.end(JSON.stringify(req.rawHeaders));
+  });
   const dead = await upstream('dead');
   upstreams.pop()!.close(); // nothing listens on `dead` now
-  ports.push(a, b, slow, flakyPort, chunked, dead);
+  ports.push(a, b, slow, flakyPort, chunked, dead, hop);
   const routes = create(RouteConfigurationSchema, {
     name: 'local',
     virtualHosts: [
@@ -79,6 +86,7 @@ before(async () => {
           { name: 'flaky', match: { pathSpecifier: { case: 'prefix', value: '/flaky' } }, action: toCluster('flaky', { retryPolicy: { retryOn: '5xx', numRetries: 2 } }) },
           { name: 'flaky-no-retry', match: { pathSpecifier: { case: 'prefix', value: '/unretried' } }, action: toCluster('flaky') },
           { name: 'chunked', match: { pathSpecifier: { case: 'prefix', value: '/chunked' } }, action: toCluster('chunked') },
+          { name: 'hop', match: { pathSpecifier: { case: 'prefix', value: '/hop' } }, action: toCluster('hop') },
           { name: 'dead', match: { pathSpecifier: { case: 'prefix', value: '/dead' } }, action: toCluster('dead') },
           { name: 'empty', match: { pathSpecifier: { case: 'prefix', value: '/empty' } }, action: toCluster('empty') },
           { name: 'missing', match: { pathSpecifier: { case: 'prefix', value: '/missing' } }, action: toCluster('no-such-cluster') },
@@ -104,6 +112,7 @@ before(async () => {
         staticCluster('slow', [slow]),
         staticCluster('flaky', [flakyPort]),
         staticCluster('chunked', [chunked]),
+        staticCluster('hop', [hop]),
         staticCluster('dead', [dead]),
         staticCluster('empty', []),
       ].map((c) => [c.name, c]),
@@ -188,6 +197,35 @@ test('chunked upstream responses are forwarded chunked', async () => {
   const r = await get('/chunked');
   assert.equal(r.body, 'part1-part2');
   assert.equal(r.headers['transfer-encoding'], 'chunked');
+});
+
+test('hop-by-hop fields, and those Connection names, are not forwarded either way; the rest keep their order', async () => {
+  const raw = await new Promise<string>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    let out = '';
+    s.on('data', (d) => {
+      out += d.toString('latin1');
+      if (/\r\n\r\n\[.*\]$/s.test(out)) s.end();
+    });
+    s.on('close', () => resolve(out));
+    s.on('error', reject);
+    s.write(
+      'GET /hop HTTP/1.1\r\nHost: test.local\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\nKeep-Alive: timeout=5\r\n' +
+        'Proxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: h2c\r\nX-Multi: 1\r\nX-Kept: yes\r\nX-Multi: 2\r\n\r\n',
+    );
+    setTimeout(() => s.destroy(), 3000);
+  });
+  const [head, body] = raw.split('\r\n\r\n');
+  const seen = JSON.parse(body!) as string[];
+  const names = seen.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+  for (const n of ['x-secret', 'keep-alive', 'proxy-connection', 'te', 'upgrade']) assert.ok(!names.includes(n), `${n} reached the upstream: ${names.join(' ')}`);
+  const multi = seen.flatMap((v, i) => (i % 2 === 0 && v.toLowerCase() === 'x-multi' ? [seen[i + 1]] : []));
+  assert.deepEqual(multi, ['1', '2']);
+  assert.ok(names.indexOf('x-multi') < names.indexOf('x-kept'), 'arrival order kept');
+  assert.equal(names.filter((n) => n === 'host').length, 1);
+  assert.match(head!, /^HTTP\/1\.1 200 /);
+  assert.match(head!, /\r\nx-resp-kept: kept(\r\n|$)/i);
+  assert.doesNotMatch(head!, /x-resp-secret|proxy-connection|keep-alive: timeout/i);
 });
 
 test('request smuggling attempts get 400 and the connection is closed; the proxy keeps serving', async () => {
