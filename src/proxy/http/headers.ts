@@ -52,6 +52,21 @@ function notForwarded(name: string): boolean {
   }
 }
 
+/** Lower-case Connection options that are hop-by-hop fields anyway: naming them removes nothing more. */
+const ALREADY_HOP_BY_HOP = /^\s*(?:keep-alive|close|upgrade)\s*$/i;
+
+/**
+ * The fields a Connection value nominates for removal (RFC 9110 §7.6.1), except Content-Length
+ * and Host; undefined when it names none besides hop-by-hop ones (`keep-alive`, `close`,
+ * `upgrade`: the usual values, answered without splitting).
+ */
+function nominatedFields(connection: string): Set<string> | undefined {
+  if (connection.indexOf(',') < 0 && ALREADY_HOP_BY_HOP.test(connection)) return undefined;
+  let nominated: Set<string> | undefined;
+  for (const name of connectionOptions(connection)) if (!NOT_NOMINATABLE.has(name) && !notForwarded(name)) (nominated ??= new Set()).add(name);
+  return nominated;
+}
+
 export class HeaderMap {
   private f: string[] = [];
   /** Why something put in by set/add/fromFlat cannot be sent on HTTP/1.1 (the first problem); undefined when all is valid. */
@@ -73,10 +88,7 @@ export class HeaderMap {
   static fromH1(flat: readonly string[], connection: string | undefined): HeaderMap {
     const h = new HeaderMap();
     const f = h.f;
-    let nominated: Set<string> | undefined;
-    if (connection !== undefined) {
-      for (const name of connectionOptions(connection)) if (!NOT_NOMINATABLE.has(name)) (nominated ??= new Set()).add(name);
-    }
+    const nominated = connection === undefined ? undefined : nominatedFields(connection);
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const name = flat[i]!.toLowerCase();
       if (notForwarded(name) || (nominated !== undefined && nominated.has(name))) continue;

@@ -89,12 +89,12 @@ export function runRequestFilters(compiled: readonly CompiledFilter[], req: Http
 /** Host, x-request-id and x-forwarded-* on a request about to be routed (Envoy's connection manager does the same). */
 export function prepareForwarding(headers: HeaderMap, o: { authority: string; peer: string; scheme: string; edge: boolean; generateRequestId: boolean }): void {
   headers.set('host', o.authority);
-  if (o.generateRequestId && !headers.has('x-request-id')) headers.set('x-request-id', randomUUID());
+  if (o.generateRequestId && !headers.has('x-request-id')) headers.add('x-request-id', randomUUID());
   if (o.edge) {
     const xff = headers.get('x-forwarded-for', true);
     headers.set('x-forwarded-for', xff ? `${xff}, ${o.peer}` : o.peer);
     headers.set('x-forwarded-proto', o.scheme);
-  } else if (!headers.has('x-forwarded-proto')) headers.set('x-forwarded-proto', o.scheme);
+  } else if (!headers.has('x-forwarded-proto')) headers.add('x-forwarded-proto', o.scheme);
 }
 
 /** What hash policies read (only built for routes that have a hash_policy). */

@@ -83,3 +83,53 @@ test('runtime_fraction: a route matches for that share of requests', () => {
   assert.equal(pick(0.2), 'canary');
   assert.equal(pick(0.3), 'rest');
 });
+
+test('long route lists (prefix runs, required headers) match exactly as one-by-one evaluation does', () => {
+  // A seeded generator of route lists mixing overlapping prefixes, exact paths, regexes,
+  // case-insensitive prefixes and header matchers (required, inverted, presence, missing-as-empty).
+  let seed = 42;
+  const rnd = (n: number) => {
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
+  };
+  const prefixes = ['/', '/a', '/a/', '/ab', '/a/b', '/b', '/svc-1/', '/svc-10/', '/svc-1', '', '/A'];
+  const paths = ['/', '/a', '/a/b/c', '/ab?x=1', '/b', '/svc-1/x', '/svc-10/y', '/svc-1', '/c', '/A/b', '/health'];
+  const headerNames = ['x-tenant', 'end-user', 'x-v'];
+  const values = ['t1', 't2', ''];
+  type HeaderSpec = { name: string; invertMatch?: boolean; treatMissingHeaderAsEmpty?: boolean; headerMatchSpecifier: { case: 'exactMatch' | 'prefixMatch'; value: string } | { case: 'presentMatch'; value: boolean } };
+  const header = (): HeaderSpec => {
+    const name = headerNames[rnd(3)]!;
+    const kind = rnd(5);
+    if (kind === 0) return { name, headerMatchSpecifier: { case: 'presentMatch', value: rnd(2) === 0 } };
+    if (kind === 1) return { name, invertMatch: true, headerMatchSpecifier: { case: 'exactMatch', value: values[rnd(3)]! } };
+    if (kind === 2) return { name, treatMissingHeaderAsEmpty: true, headerMatchSpecifier: { case: 'exactMatch', value: values[rnd(3)]! } };
+    return { name, headerMatchSpecifier: { case: kind === 3 ? 'exactMatch' : 'prefixMatch', value: values[rnd(3)]! } };
+  };
+  for (let round = 0; round < 60; round++) {
+    const routes = Array.from({ length: 5 + rnd(40) }, (_, i) => {
+      const k = rnd(10);
+      const pathSpecifier =
+        k < 7
+          ? { case: 'prefix' as const, value: prefixes[rnd(prefixes.length)]! }
+          : k === 7
+            ? { case: 'path' as const, value: paths[rnd(paths.length)]! }
+            : { case: 'safeRegex' as const, value: { regex: '/a.*' } };
+      const headers = Array.from({ length: rnd(3) }, header);
+      return { name: `r${i}`, match: { pathSpecifier, headers, ...(rnd(8) === 0 ? { caseSensitive: false } : {}) }, action: toCluster(`c${i}`) };
+    });
+    const config = (rs: typeof routes) => create(RouteConfigurationSchema, { name: 'gen', virtualHosts: [{ name: 'all', domains: ['*'], routes: rs }] });
+    const table = new RouteTable(config(routes));
+    const singles = routes.map((r) => new RouteTable(config([r])));
+    for (let q = 0; q < 60; q++) {
+      const hs: Record<string, string> = {};
+      for (const n of headerNames) if (rnd(2) === 0) hs[n] = values[rnd(3)]!;
+      const r = req('any', paths[rnd(paths.length)]!, hs);
+      const want = singles.findIndex((t) => t.match(r) !== undefined);
+      const got = table.match(r)?.route.name;
+      assert.equal(got, want < 0 ? undefined : `r${want}`, `round ${round}, ${r.path} ${JSON.stringify(hs)}`);
+    }
+  }
+});

@@ -21,11 +21,82 @@ export interface RequestView {
 export interface CompiledRoute {
   route: RouteEntry;
   matches(req: RequestView, pathOnly: string, query: URLSearchParams | undefined, get: (name: string) => string | undefined): boolean;
+  /** A header (lower-case name) the route cannot match without: when it is absent the route is skipped unseen. */
+  requiredHeader: string | undefined;
+  /** The path prefix when the path matcher is a case-sensitive prefix. */
+  prefix: string | undefined;
 }
+
+/** A trie over the prefixes of a run of prefix routes: `ends` are the indices of routes whose prefix ends here. */
+interface PrefixNode {
+  next: Map<number, PrefixNode> | undefined;
+  ends: number[];
+}
+
+/**
+ * Consecutive routes (at least MIN_RUN) whose path matchers are all case-sensitive prefixes.
+ * Only the routes whose prefix begins the path can match; a walk of the trie finds them
+ * in a few steps, and they are tried in their order, the rest of the run never looked at.
+ */
+interface PrefixRun {
+  end: number;
+  root: PrefixNode;
+}
+
+const MIN_RUN = 4;
 
 export interface CompiledVirtualHost {
   virtualHost: VirtualHost;
   routes: CompiledRoute[];
+  /** The run starting at each index, if one does. */
+  runs: (PrefixRun | undefined)[];
+}
+
+function compileVirtualHost(vh: VirtualHost): CompiledVirtualHost {
+  const routes = vh.routes.map(compileRoute);
+  const runs: (PrefixRun | undefined)[] = new Array<PrefixRun | undefined>(routes.length).fill(undefined);
+  let i = 0;
+  while (i < routes.length) {
+    let j = i;
+    while (j < routes.length && routes[j]!.prefix !== undefined) j++;
+    if (j - i >= MIN_RUN) {
+      const root: PrefixNode = { next: undefined, ends: [] };
+      for (let k = i; k < j; k++) {
+        let node = root;
+        const p = routes[k]!.prefix!;
+        for (let c = 0; c < p.length; c++) {
+          const code = p.charCodeAt(c);
+          node.next ??= new Map();
+          let child = node.next.get(code);
+          if (!child) node.next.set(code, (child = { next: undefined, ends: [] }));
+          node = child;
+        }
+        node.ends.push(k);
+      }
+      runs[i] = { end: j, root };
+    }
+    i = j === i ? i + 1 : j;
+  }
+  return { virtualHost: vh, routes, runs };
+}
+
+/** Indices (ascending) of the run's routes whose prefix begins `path`. */
+function runCandidates(run: PrefixRun, path: string): number[] {
+  let node: PrefixNode | undefined = run.root;
+  let out: number[] = node.ends;
+  let merged = false;
+  for (let c = 0; c < path.length; c++) {
+    node = node.next?.get(path.charCodeAt(c));
+    if (node === undefined) break;
+    if (node.ends.length === 0) continue;
+    if (out.length === 0) out = node.ends;
+    else {
+      out = out.concat(node.ends);
+      merged = true;
+    }
+  }
+  if (merged) out.sort((a, b) => a - b);
+  return out;
 }
 
 export interface RouteMatch {
@@ -56,12 +127,21 @@ function compileRoute(r: RouteEntry): CompiledRoute {
   } else if (spec !== undefined && spec.case !== undefined) {
     pathTest = () => false; // connect matchers and path match policies are not routed here
   }
-  const headers = (m?.headers ?? []).map(compileHeaderMatcher);
+  const headerMatchers = m?.headers ?? [];
+  const headers = headerMatchers.map(compileHeaderMatcher);
+  // A matcher that fails on a missing header (not inverted, missing not treated as empty) makes that header required.
+  let requiredHeader: string | undefined;
+  for (let i = 0; i < headerMatchers.length && requiredHeader === undefined; i++) {
+    if (!headers[i]!(() => undefined)) requiredHeader = headerMatchers[i]!.name.toLowerCase();
+  }
+  const prefix = spec?.case === 'prefix' && caseSensitive ? spec.value : undefined;
   const queries = (m?.queryParameters ?? []).map(compileQueryMatcher);
   const rf = m?.runtimeFraction?.defaultValue;
   const fraction = rf ? rf.numerator / [100, 10_000, 1_000_000][rf.denominator]! : 1;
   return {
     route: r,
+    requiredHeader,
+    prefix,
     matches(req, pathOnly, query, get) {
       if (!pathTest(pathOnly)) return false;
       if (headers.length) for (const h of headers) if (!h(get)) return false;
@@ -84,7 +164,7 @@ export class RouteTable {
   constructor(readonly config: RouteConfiguration) {
     let wildcard: CompiledVirtualHost | undefined;
     for (const vh of config.virtualHosts) {
-      const compiled: CompiledVirtualHost = { virtualHost: vh, routes: vh.routes.map(compileRoute) };
+      const compiled = compileVirtualHost(vh);
       for (const raw of vh.domains) {
         const d = raw.toLowerCase();
         if (d === '*') wildcard ??= compiled;
@@ -124,7 +204,24 @@ export class RouteTable {
       }
       return lastValue;
     };
-    for (const r of vh.routes) if (r.matches(req, pathOnly, query, get)) return { virtualHost: vh.virtualHost, route: r.route };
+    const routes = vh.routes;
+    let i = 0;
+    while (i < routes.length) {
+      const run = vh.runs[i];
+      if (run !== undefined) {
+        const candidates = runCandidates(run, pathOnly);
+        for (let c = 0; c < candidates.length; c++) {
+          const r = routes[candidates[c]!]!;
+          if (r.requiredHeader !== undefined && get(r.requiredHeader) === undefined) continue;
+          if (r.matches(req, pathOnly, query, get)) return { virtualHost: vh.virtualHost, route: r.route };
+        }
+        i = run.end;
+        continue;
+      }
+      const r = routes[i]!;
+      if ((r.requiredHeader === undefined || get(r.requiredHeader) !== undefined) && r.matches(req, pathOnly, query, get)) return { virtualHost: vh.virtualHost, route: r.route };
+      i++;
+    }
     return undefined;
   }
 }
