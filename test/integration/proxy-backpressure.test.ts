@@ -3,7 +3,8 @@
 // the whole body in memory; when the client reads again, every byte arrives.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type Server, type ServerResponse } from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
 import { connect as h2connect, createServer as createH2Server, type Http2Server, type Http2ServerResponse } from 'node:http2';
 import { connect } from 'node:net';
 import { create } from '@bufbuild/protobuf';
@@ -25,6 +26,9 @@ let proxy: Proxy;
 let port = 0;
 let h1: Server;
 let h2: Http2Server;
+let rand: Server;
+/** 6 MiB of random bytes the `rand` upstream sends in uneven writes. */
+const RANDOM = randomBytes(6 * 1024 * 1024);
 /** Bytes the upstreams handed to their sockets, per upstream. */
 const written = { h1: 0, h2: 0 };
 
@@ -56,12 +60,39 @@ function cluster(name: string, p: number, http2: boolean) {
 before(async () => {
   h1 = createServer((_req, res) => pump(res, 'h1'));
   await new Promise<void>((r) => h1.listen(0, '127.0.0.1', r));
+  rand = createServer((req, res) => {
+    // Content-Length, or chunked when asked; writes of 1 B to 96 KiB.
+    res.writeHead(200, req.url?.includes('chunked') ? {} : { 'content-length': RANDOM.length });
+    let at = 0;
+    let n = 1;
+    const more = () => {
+      while (at < RANDOM.length) {
+        n = (n * 7919 + 13) % (96 * 1024);
+        const piece = RANDOM.subarray(at, Math.min(at + n + 1, RANDOM.length));
+        at += piece.length;
+        if (!res.write(piece)) return void res.once('drain', more);
+      }
+      res.end();
+    };
+    more();
+  });
+  await new Promise<void>((r) => rand.listen(0, '127.0.0.1', r));
   h2 = createH2Server((_req, res) => pump(res, 'h2'));
   await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
   const to = (c: string) => ({ case: 'route' as const, value: { clusterSpecifier: { case: 'cluster' as const, value: c }, timeout: duration(0) } });
   const routes = create(RouteConfigurationSchema, {
     name: 'r',
-    virtualHosts: [{ name: 'all', domains: ['*'], routes: [{ match: { pathSpecifier: { case: 'prefix', value: '/h2' } }, action: to('h2') }, { match: { pathSpecifier: { case: 'prefix', value: '/' } }, action: to('h1') }] }],
+    virtualHosts: [
+      {
+        name: 'all',
+        domains: ['*'],
+        routes: [
+          { match: { pathSpecifier: { case: 'prefix', value: '/h2' } }, action: to('h2') },
+          { match: { pathSpecifier: { case: 'prefix', value: '/random' } }, action: to('rand') },
+          { match: { pathSpecifier: { case: 'prefix', value: '/' } }, action: to('h1') },
+        ],
+      },
+    ],
   });
   proxy = new Proxy({ filters: (n) => (n === router.name ? router : undefined) });
   const listener = create(ListenerSchema, {
@@ -69,7 +100,7 @@ before(async () => {
     address: socketAddress('127.0.0.1', 0),
     filterChains: [{ filters: [{ name: HCM_FILTER, configType: { case: 'typedConfig', value: httpConnectionManager({ statPrefix: 'bp', routeConfig: routes }) } }] }],
   });
-  const clusters = [cluster('h1', (h1.address() as { port: number }).port, false), cluster('h2', (h2.address() as { port: number }).port, true)];
+  const clusters = [cluster('h1', (h1.address() as { port: number }).port, false), cluster('h2', (h2.address() as { port: number }).port, true), cluster('rand', (rand.address() as { port: number }).port, false)];
   const r = await proxy.apply({ listeners: new Map([['http', listener]]), routes: new Map(), clusters: new Map(clusters.map((c) => [c.name, c])), endpoints: new Map() });
   assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
   port = proxy.boundPort('http')!;
@@ -79,6 +110,8 @@ after(async () => {
   await proxy.close();
   h1.closeAllConnections();
   h1.close();
+  rand.closeAllConnections();
+  rand.close();
   h2.close();
 });
 
@@ -124,4 +157,35 @@ test('HTTP/2 to an HTTP/2 upstream: a stream the client does not read stalls the
   await done;
   assert.equal(received, TOTAL);
   s.close();
+});
+
+test('HTTP/1.1: bodies read in fits and starts by concurrent clients arrive byte for byte (Content-Length and chunked)', async () => {
+  const want = createHash('sha256').update(RANDOM).digest('hex');
+  const fetchOne = (path: string) =>
+    new Promise<{ hash: string; length: number }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        const h = createHash('sha256');
+        let length = 0;
+        let reads = 0;
+        res.on('data', (d: Buffer) => {
+          h.update(d);
+          length += d.length;
+          // Stall now and then, so the proxy's writes back up and its reads pause.
+          if (++reads % 16 === 0) {
+            res.pause();
+            setTimeout(() => res.resume(), 5);
+          }
+        });
+        res.on('end', () => resolve({ hash: h.digest('hex'), length }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const paths = ['/random', '/random?chunked', '/random', '/random?chunked'];
+  const got = await Promise.all(paths.map(fetchOne));
+  got.forEach((g, i) => {
+    assert.equal(g.length, RANDOM.length, paths[i]);
+    assert.equal(g.hash, want, `${paths[i]} (client ${i}): the body arrived changed`);
+  });
 });

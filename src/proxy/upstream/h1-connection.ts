@@ -20,6 +20,13 @@ export interface ResponseSink {
 
 let nextId = 1;
 
+/**
+ * Plaintext connections read into this one buffer (net's `onread`), not into a new Buffer per
+ * read: the parser copies what it keeps and body chunks are copied before they leave, so
+ * nothing refers to it once a read's callback returns.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 export class UpstreamConnection implements UpstreamLease {
   readonly id = nextId++;
   readonly socket: Socket;
@@ -49,7 +56,7 @@ export class UpstreamConnection implements UpstreamLease {
           // Envoy checks SAN matchers, not the host name; without them any trusted peer is accepted.
           checkServerIdentity: (_host, cert) => tls.check?.(cert),
         })
-      : connect({ host, port, noDelay: true });
+      : connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf) } });
     if (tls) socket.setNoDelay(true);
     this.socket = socket;
     let connected = false;
@@ -67,7 +74,8 @@ export class UpstreamConnection implements UpstreamLease {
         this.sink?.onHead(head);
       },
       onBody: (chunk) => {
-        this.sink?.onBody(chunk);
+        // A plaintext read's bytes live in READ_BUFFER, which the next read overwrites.
+        this.sink?.onBody(tls ? chunk : Buffer.from(chunk));
       },
       onTrailers: (t) => this.sink?.onTrailers?.(t),
       onMessageComplete: () => {
@@ -86,7 +94,7 @@ export class UpstreamConnection implements UpstreamLease {
         socket.destroy();
       },
     });
-    socket.on('data', (d: Buffer) => this.parser.execute(d));
+    if (tls) socket.on('data', (d: Buffer) => this.parser.execute(d));
     socket.on('end', () => {
       // A close-delimited body ends here; anything else mid-response is a reset.
       this.parser.finish();
@@ -109,6 +117,11 @@ export class UpstreamConnection implements UpstreamLease {
       sink?.onError('reset');
       this.onClose(this);
     });
+  }
+
+  private onRead(n: number, buf: Uint8Array): boolean {
+    this.parser.execute((buf as Buffer).subarray(0, n));
+    return true;
   }
 
   /** Sends a request with its buffered body: head and body leave in one write. */

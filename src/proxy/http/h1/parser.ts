@@ -126,7 +126,12 @@ export class H1Parser {
     this.expectedUpgrades.push(upgrade);
   }
 
-  /** Feeds bytes. Never throws for bad input (errors go to onError); callbacks may throw. */
+  /**
+   * Feeds bytes. Never throws for bad input (errors go to onError); callbacks may throw.
+   * Bytes kept for later (a split head, input while paused) are copied, so the caller may
+   * reuse `chunk` once this returns; only the views passed to onBody and onUpgrade during the
+   * call point into it.
+   */
   execute(chunk: Buffer): void {
     if (this.state === DEAD) return;
     if (this.state === UPGRADED) {
@@ -134,7 +139,8 @@ export class H1Parser {
       return;
     }
     if (this.running || this.paused) {
-      this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+      // Copied: the caller may reuse its buffer once execute() returns.
+      this.pending = this.pending === null ? Buffer.from(chunk) : Buffer.concat([this.pending, chunk]);
       return;
     }
     this.drive(chunk);
@@ -360,7 +366,7 @@ export class H1Parser {
     }
     if (this.paused && pos < end) {
       const rest = buf.subarray(pos);
-      this.pending = this.pending === null ? rest : Buffer.concat([rest, this.pending]);
+      this.pending = this.pending === null ? Buffer.from(rest) : Buffer.concat([rest, this.pending]);
     }
   }
 
