@@ -20,6 +20,7 @@ import type { Clock, Random } from '../../shared/clock.js';
 import { logger } from '../../shared/log.js';
 import { httpConnManagerStats, type HttpConnManagerStats, type StatsStore } from '../stats/index.js';
 import { LazyTimer } from '../../shared/lazy-timer.js';
+import { holdWrites } from './write-batch.js';
 
 const log = logger('hcm');
 const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
@@ -63,10 +64,6 @@ export interface HcmConfig {
   idleTimeoutMs: number;
   /** upgrade_configs: the enabled upgrade types, lower-case (`websocket`); none when absent. */
   upgradeTypes?: readonly string[];
-}
-
-function uncork(socket: Socket): void {
-  socket.uncork();
 }
 
 
@@ -127,23 +124,19 @@ class Stream implements UpgradeHandler {
       this.heldHead = headBuf;
       return;
     }
-    // Head, body and end may still arrive in this upstream read: cork so they leave in one write.
-    socket.cork();
-    process.nextTick(uncork, socket);
+    // Body and end may still arrive in this upstream read: what is written this turn leaves together at its end.
+    holdWrites(socket);
     socket.write(headBuf);
   }
 
   onBody(chunk: Buffer): boolean {
     const socket = this.conn.socket;
+    holdWrites(socket);
     const held = this.heldHead;
     if (held !== undefined) {
       this.heldHead = undefined;
       if (chunk.length <= COALESCE_BYTES) return socket.write(Buffer.concat([held, chunk], held.length + chunk.length));
-      socket.cork();
       socket.write(held);
-      const ok = socket.write(chunk);
-      socket.uncork();
-      return ok;
     }
     if (!this.chunked) return socket.write(chunk);
     let ok = true;
@@ -161,6 +154,7 @@ class Stream implements UpgradeHandler {
 
   onEnd(): void {
     const socket = this.conn.socket;
+    holdWrites(socket);
     if (this.heldHead !== undefined) {
       socket.write(this.heldHead);
       this.heldHead = undefined;
@@ -457,6 +451,7 @@ class DownstreamConnection {
     const closeNow = close || !s.head.keepAlive || this.state.draining;
     if (closeNow) out.push('connection', 'close');
     const headBuf = serializeResponseHead(status, '', out, s.head.versionMinor ?? 1);
+    holdWrites(this.socket);
     this.socket.write(body.length && s.head.method !== 'HEAD' ? Buffer.concat([headBuf, body]) : headBuf);
     this.complete(s, closeNow);
   }

@@ -8,6 +8,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { UpstreamTls } from '../tls/context.js';
 import { H1Parser, serializeRequestHead, type MessageHead, type H1ParseError } from '../http/h1/index.js';
 import type { UpstreamLease, UpstreamRequestHead } from './pool.js';
+import { holdWrites } from '../http/write-batch.js';
 
 export interface ResponseSink {
   onHead(head: MessageHead): void;
@@ -140,6 +141,7 @@ export class UpstreamConnection implements UpstreamLease {
   send(method: string, head: Buffer, sink: ResponseSink, upgrade = false): void {
     this.sink = sink;
     this.parser.expectResponse(method, upgrade);
+    holdWrites(this.socket);
     this.socket.write(head);
   }
 
