@@ -45,8 +45,24 @@ export interface ProxyState {
   readonly draining: boolean;
 }
 
-/** Downstream sockets with no request in flight (closed at once when the proxy drains). */
-export const idleSockets = new WeakSet<Socket>();
+const IDLE = Symbol('rig.idle');
+type MarkedSocket = Socket & { [IDLE]?: boolean };
+
+/**
+ * Downstream sockets with no request in flight (closed at once when the proxy drains): a
+ * mark on the socket itself, set and cleared on every request without a hash-table update.
+ */
+export const idleSockets = {
+  add(s: Socket): void {
+    (s as MarkedSocket)[IDLE] = true;
+  },
+  delete(s: Socket): void {
+    (s as MarkedSocket)[IDLE] = false;
+  },
+  has(s: Socket): boolean {
+    return (s as MarkedSocket)[IDLE] === true;
+  },
+};
 
 export interface HcmConfig {
   statPrefix: string;

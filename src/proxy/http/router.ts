@@ -46,9 +46,11 @@ export interface ResponseHandler {
   onReset(): void;
 }
 
+/** A retry policy compiled once: what to retry on, how many times, timeouts and back-off. */
 interface RetryState {
   retryOn: Set<string>;
   codes: Set<number>;
+  /** num_retries (0 without a retry_on condition). */
   left: number;
   perTryMs: number;
   baseMs: number;
@@ -74,12 +76,12 @@ function compileRetryPolicy(p: RetryPolicy | undefined): Readonly<RetryState> {
 const compiledRetryPolicies = new WeakMap<RetryPolicy, Readonly<RetryState>>();
 const NO_RETRIES = compileRetryPolicy(undefined);
 
-/** A request's retry state: the policy's compiled settings and its own count of retries left. */
-function retryState(p: RetryPolicy | undefined): RetryState {
-  if (!p) return { ...NO_RETRIES };
+/** The compiled settings of a policy (shared; a request counts its own retries left). */
+function retryState(p: RetryPolicy | undefined): Readonly<RetryState> {
+  if (!p) return NO_RETRIES;
   let c = compiledRetryPolicies.get(p);
   if (!c) compiledRetryPolicies.set(p, (c = compileRetryPolicy(p)));
-  return { ...c };
+  return c;
 }
 
 /** The 504 for an expired timeout; DEADLINE_EXCEEDED when the deadline came from grpc-timeout. */
@@ -160,7 +162,9 @@ const DONE: UpstreamCall = { abort() {} };
  * each attempt; `attemptId` tells a stale attempt's callbacks from the current one's.
  */
 class RouterCall implements UpstreamCall, ResponseSink {
-  private readonly retry: RetryState;
+  private readonly retry: Readonly<RetryState>;
+  /** Retries this request may still make (starts at the policy's num_retries). */
+  private retriesLeft: number;
   /** Keys of the hosts tried (previous_hosts, and whether any attempt reached a host). */
   private tried: Set<string> | undefined = undefined;
   private retried = 0;
@@ -190,6 +194,7 @@ class RouterCall implements UpstreamCall, ResponseSink {
     private readonly h: ResponseHandler,
   ) {
     this.retry = retryState(opts.retryPolicy);
+    this.retriesLeft = this.retry.left;
     this.startedAt = opts.clock.now();
     this.globalTimer = opts.timeoutMs > 0 ? setTimeout(onGlobalTimeout, opts.timeoutMs, this) : undefined;
   }
@@ -235,12 +240,12 @@ class RouterCall implements UpstreamCall, ResponseSink {
   /** Whether to try again; schedules the attempt. */
   private maybeRetry(): boolean {
     const retry = this.retry;
-    if (retry.left <= 0 || this.done) return false;
+    if (this.retriesLeft <= 0 || this.done) return false;
     if (!this.retryStarted) {
       if (!this.cluster.breakers.tryStartRetry()) return false;
       this.retryStarted = true;
     }
-    retry.left--;
+    this.retriesLeft--;
     this.retried++;
     this.cluster.stats.upstream_rq_retry.inc();
     const ceiling = Math.min(retry.maxMs, retry.baseMs * 2 ** (this.retried - 1));
@@ -312,7 +317,7 @@ class RouterCall implements UpstreamCall, ResponseSink {
     if (this.done) return;
     const code = head.statusCode;
     if (code >= 200) this.cluster.onResult(this.hostKey, { status: code });
-    if (code >= 200 && !this.headSent && this.retry.left > 0 && (retriableStatus(this.retry, code) || retriableGrpc(this.retry, head))) {
+    if (code >= 200 && !this.headSent && this.retriesLeft > 0 && (retriableStatus(this.retry, code) || retriableGrpc(this.retry, head))) {
       this.discarding = true; // drain this response, then retry
       this.cluster.stats.chargeResponse(code); // every try's response is charged, as Envoy does
       return;
