@@ -17,6 +17,8 @@ let proxy: Proc | undefined;
 let http = 0;
 let tcp = 0;
 let admin = '';
+/** The peer address the `whoami` upstream saw on its last request. */
+let whoamiPeer = '';
 
 async function listen<T extends Server | TcpServer>(s: T): Promise<number> {
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -43,6 +45,12 @@ before(async () => {
   const slow = await listen(createServer((_req, res) => setTimeout(() => res.end('slow'), 400)));
   const tcpA = await raw((s) => s.end('A'));
   const tcpB = await raw((s) => s.end('B'));
+  const whoami = await listen(
+    createServer((req, res) => {
+      whoamiPeer = req.socket.remoteAddress ?? '';
+      res.end(whoamiPeer);
+    }),
+  );
   const file = join(dir, 'flags.yaml');
   writeFileSync(
     file,
@@ -71,6 +79,8 @@ static_resources:
                 route: {cluster: garbage}
               - match: {prefix: "/slow"}
                 route: {cluster: slow}
+              - match: {prefix: "/whoami"}
+                route: {cluster: whoami}
           http_filters:
           - name: envoy.filters.http.router
             typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
@@ -93,7 +103,13 @@ static_resources:
       thresholds:
       - {max_requests: 1}
 `,
-    )}${cluster('tcp_a', tcpA)}${cluster('tcp_b', tcpB)}
+    )}${cluster('tcp_a', tcpA)}${cluster('tcp_b', tcpB)}${cluster(
+      'whoami',
+      whoami,
+      `    upstream_bind_config:
+      source_address: {address: 127.0.0.9, port_value: 0}
+`,
+    )}
 `,
   );
   proxy = startRig(['proxy', '--config', file]);
@@ -137,6 +153,13 @@ test('over the circuit breaker (max_requests 1): the second concurrent request g
   assert.equal(b.flags, 'UO');
   assert.match(b.body, /max_requests limit of slow reached/);
   assert.match(await (await fetch(`${admin}/stats`)).text(), /cluster\.slow\.upstream_rq_pending_overflow: 1/);
+});
+
+test('upstream_bind_config: the upstream sees connections from the configured source address', async () => {
+  const r = await get('/whoami');
+  assert.equal(r.status, 200);
+  assert.equal(r.body, '127.0.0.9');
+  assert.equal(whoamiPeer, '127.0.0.9');
 });
 
 test('a malformed request: 400 with DPE, the connection closed', async () => {

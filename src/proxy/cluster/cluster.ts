@@ -27,6 +27,19 @@ export interface UpstreamHost {
   key: string;
 }
 
+/** net.connect's localAddress / localPort for a cluster's upstream connections (empty: the system picks). */
+export interface SourceBind {
+  localAddress?: string;
+  localPort?: number;
+}
+
+/** upstream_bind_config.source_address as connect options (validateCluster refused what is not honoured). */
+export function sourceBind(config: Cluster): SourceBind {
+  const a = config.upstreamBindConfig?.sourceAddress;
+  if (!a || a.address === '') return {};
+  return a.portSpecifier.case === 'portValue' && a.portSpecifier.value > 0 ? { localAddress: a.address, localPort: a.portSpecifier.value } : { localAddress: a.address };
+}
+
 /** What a pick gives the router: the host's address and its key (`address:port`). */
 export interface PickedHost {
   readonly address: string;
@@ -39,6 +52,8 @@ export class ClusterRuntime {
   readonly connectTimeoutMs: number;
   readonly maxRequestsPerConnection: number;
   readonly originalDst: boolean;
+  /** upstream_bind_config: the source address (and port) upstream connections are made from. */
+  readonly bind: SourceBind;
   private readonly lb: ClusterLoadBalancer;
   private byKey = new Map<string, Host>();
   /** HTTP/1.1 and HTTP/2 pools by `address:port`. */
@@ -66,6 +81,7 @@ export class ClusterRuntime {
     this.protocol = upstreamProtocolPolicy(config);
     this.maxRequestsPerConnection = this.protocol.maxRequestsPerConnection;
     this.originalDst = config.clusterDiscoveryType.case === 'type' && config.clusterDiscoveryType.value === Cluster_DiscoveryType.ORIGINAL_DST;
+    this.bind = sourceBind(config);
     const hostSet = !this.isEds && config.loadAssignment ? HostSet.fromStatic(config.loadAssignment) : undefined;
     this.lb = new ClusterLoadBalancer(config, {
       clock,
@@ -146,8 +162,9 @@ export class ClusterRuntime {
               http2: this.protocol.http2,
               tls: this.tls,
               stats: this.stats,
+              bind: this.bind,
             })
-          : new H1Pool(host.address, host.port, this.breakers, this.connectTimeoutMs, this.maxRequestsPerConnection, this.tls, this.stats);
+          : new H1Pool(host.address, host.port, this.breakers, this.connectTimeoutMs, this.maxRequestsPerConnection, this.tls, this.stats, this.bind);
       pools.set(key, p);
     }
     return p;

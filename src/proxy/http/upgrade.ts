@@ -63,7 +63,7 @@ export function upgradeToCluster(cluster: ClusterRuntime, req: UpstreamRequest, 
   let headSent = false;
   let status = 0;
   let upgradedHead: MessageHead | undefined;
-  const socket = connect({ host: host.address, port: host.port, noDelay: true });
+  const socket = connect({ host: host.address, port: host.port, ...cluster.bind, noDelay: true });
   const finish = () => {
     if (done) return;
     done = true;

@@ -41,13 +41,14 @@ export function handleTcpProxy(cfg: TcpProxy, state: ProxyState, socket: Socket,
     ? tlsConnect({
         host: host.address,
         port: host.port,
+        ...cluster.bind,
         secureContext: tls.secureContext,
         ...(tls.sni ? { servername: tls.sni } : {}),
         ...(tls.alpn.length ? { ALPNProtocols: tls.alpn } : {}),
         rejectUnauthorized: tls.verifyChain,
         checkServerIdentity: (_host, cert) => tls.check?.(cert),
       })
-    : connect({ host: host.address, port: host.port, noDelay: true });
+    : connect({ host: host.address, port: host.port, ...cluster.bind, noDelay: true });
   let connected = false;
   const timer = setTimeout(() => {
     cluster.stats.upstream_cx_connect_timeout.inc();

@@ -6,6 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { UpstreamTls } from '../tls/context.js';
+import type { SourceBind } from '../cluster/cluster.js';
 import { H1Parser, serializeRequestHead, type MessageHead, type H1ParseError } from '../http/h1/index.js';
 import type { UpstreamLease, UpstreamRequestHead } from './pool.js';
 import { holdWrites } from '../http/write-batch.js';
@@ -45,11 +46,13 @@ export class UpstreamConnection implements UpstreamLease {
     onConnect: (err: Error | undefined) => void,
     private readonly onClose: (c: UpstreamConnection) => void,
     tls?: UpstreamTls,
+    bind: SourceBind = {},
   ) {
     const socket = tls
       ? tlsConnect({
           host,
           port,
+          ...bind,
           secureContext: tls.secureContext,
           ...(tls.sni ? { servername: tls.sni } : {}),
           ...(tls.alpn.length ? { ALPNProtocols: tls.alpn.filter((p) => p !== 'h2') } : {}),
@@ -57,7 +60,7 @@ export class UpstreamConnection implements UpstreamLease {
           // Envoy checks SAN matchers, not the host name; without them any trusted peer is accepted.
           checkServerIdentity: (_host, cert) => tls.check?.(cert),
         })
-      : connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf) } });
+      : connect({ host, port, ...bind, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf) } });
     if (tls) socket.setNoDelay(true);
     this.socket = socket;
     let connected = false;

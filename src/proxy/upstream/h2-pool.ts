@@ -12,6 +12,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { Http2ProtocolOptions } from '../../api/gen/envoy/config/core/v3/protocol_pb.js';
 import type { CircuitBreakers } from '../cluster/circuit-breakers.js';
 import type { UpstreamTls } from '../tls/context.js';
+import type { SourceBind } from '../cluster/cluster.js';
 import type { ClusterStats } from '../stats/index.js';
 import { MessageHead } from '../http/h1/index.js';
 import { flattenHeaders, toH2Headers } from '../http/h2/h2-headers.js';
@@ -30,6 +31,8 @@ export interface H2PoolOptions {
   http2: Http2ProtocolOptions | undefined;
   tls?: UpstreamTls | undefined;
   stats?: ClusterStats | undefined;
+  /** upstream_bind_config: where connections are made from. */
+  bind?: SourceBind;
 }
 
 type AcquireCb = (err: AcquireError | undefined, lease?: UpstreamLease) => void;
@@ -185,13 +188,14 @@ export class H2Pool implements UpstreamPool {
       ? tlsConnect({
           host,
           port,
+          ...this.opts.bind,
           secureContext: tls.secureContext,
           ...(tls.sni ? { servername: tls.sni } : {}),
           ALPNProtocols: ['h2'],
           rejectUnauthorized: tls.verifyChain,
           checkServerIdentity: (_host, cert) => tls.check?.(cert),
         })
-      : netConnect({ host, port, noDelay: true });
+      : netConnect({ host, port, ...this.opts.bind, noDelay: true });
     if (tls) socket.setNoDelay(true);
     const settings = {
       enablePush: false,

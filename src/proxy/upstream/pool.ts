@@ -6,6 +6,7 @@
 import { UpstreamConnection, type ResponseSink } from './h1-connection.js';
 import type { CircuitBreakers } from '../cluster/circuit-breakers.js';
 import type { UpstreamTls } from '../tls/context.js';
+import type { SourceBind } from '../cluster/cluster.js';
 import type { ClusterStats } from '../stats/index.js';
 
 export type AcquireError = { kind: 'overflow' } | { kind: 'connect'; err: Error } | { kind: 'cancelled' };
@@ -67,6 +68,8 @@ export class H1Pool implements UpstreamPool {
     /** The cluster's upstream TLS; connections are plaintext without it. */
     private readonly tls?: UpstreamTls,
     private readonly stats?: ClusterStats,
+    /** upstream_bind_config: where connections are made from. */
+    private readonly bind: SourceBind = {},
   ) {}
 
   /** Gets a connection for one request. Returns a cancel function (client went away). */
@@ -115,6 +118,7 @@ export class H1Pool implements UpstreamPool {
         this.serveWaiter();
       },
       this.tls,
+      this.bind,
     );
     this.all.add(c);
   }

@@ -1,5 +1,6 @@
 // CDS: the Cluster resource — validated structurally, and the names it makes the proxy
 // fetch next: its EDS service name and the secrets its upstream TLS reads over SDS.
+import { isIP } from 'node:net';
 import { Cluster_DiscoveryType, Cluster_LbPolicy, type Cluster } from '../../api/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ErrorCollector, type Result } from '../../shared/result.js';
 import { checkLoadAssignment } from './endpoint-resource.js';
@@ -53,10 +54,28 @@ export function validateCluster(cluster: Cluster): Result<Cluster> {
     checkLoadAssignment(cluster.loadAssignment, errors.at('load_assignment'));
   }
 
+  checkBindConfig(cluster, errors.at('upstream_bind_config'));
   checkProtocolOptions(cluster, errors);
   checkTransportSocket(cluster.transportSocket, errors.at('transport_socket'));
   cluster.transportSocketMatches.forEach((m, i) => checkTransportSocket(m.transportSocket, errors.at(`transport_socket_matches[${i}].transport_socket`)));
   return errors.result(cluster);
+}
+
+/** upstream_bind_config: a source IP (and port) is honoured; the rest is refused by name. */
+function checkBindConfig(cluster: Cluster, errors: ErrorCollector): void {
+  const b = cluster.upstreamBindConfig;
+  if (!b) return;
+  const a = b.sourceAddress;
+  if (a) {
+    if (isIP(a.address) === 0) errors.add('source_address.address', `must be an IP address, got ${JSON.stringify(a.address)}`);
+    if (a.portSpecifier.case === 'namedPort') errors.add('source_address.named_port', 'not supported: give port_value');
+    if (a.resolverName !== '') errors.add('source_address.resolver_name', 'not supported');
+  }
+  if (b.freebind === true) errors.add('freebind', 'not supported');
+  if (b.socketOptions.length > 0) errors.add('socket_options', 'not supported');
+  if (b.extraSourceAddresses.length > 0) errors.add('extra_source_addresses', 'not supported');
+  if (b.additionalSourceAddresses.length > 0) errors.add('additional_source_addresses', 'not supported');
+  if (b.localAddressSelector) errors.add('local_address_selector', 'not supported');
 }
 
 /** The EDS resource name an EDS cluster subscribes to, or undefined for other types. */

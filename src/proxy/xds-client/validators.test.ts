@@ -57,6 +57,21 @@ test('cluster: every error at once, each naming its field', () => {
   assert.deepEqual(errors(validateCluster(custom)), ['cluster_type: custom cluster type envoy.clusters.aggregate is not supported']);
 });
 
+test('cluster: upstream_bind_config takes a source IP and port; its other options are refused by name', () => {
+  const ok = create(ClusterSchema, { name: 'c', upstreamBindConfig: { sourceAddress: { address: '127.0.0.6', portSpecifier: { case: 'portValue', value: 0 } } } });
+  assert.deepEqual(errors(validateCluster(ok)), []);
+  const bad = create(ClusterSchema, {
+    name: 'c',
+    upstreamBindConfig: { sourceAddress: { address: 'localhost', portSpecifier: { case: 'namedPort', value: 'http' } }, freebind: true, socketOptions: [{ level: 1n, name: 2n }] },
+  });
+  assert.deepEqual(errors(validateCluster(bad)), [
+    'upstream_bind_config.source_address.address: must be an IP address, got "localhost"',
+    'upstream_bind_config.source_address.named_port: not supported: give port_value',
+    'upstream_bind_config.freebind: not supported',
+    'upstream_bind_config.socket_options: not supported',
+  ]);
+});
+
 test('cluster: EDS needs eds_cluster_config with a config source; inline endpoints are checked', () => {
   const noConfig = create(ClusterSchema, { name: 'c', clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.EDS } });
   assert.deepEqual(errors(validateCluster(noConfig)), ['eds_cluster_config: required for an EDS cluster']);
