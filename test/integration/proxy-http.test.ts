@@ -7,7 +7,7 @@ import { createServer, request, Agent, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { create } from '@bufbuild/protobuf';
 import { ListenerSchema } from '../../src/api/gen/envoy/config/listener/v3/listener_pb.js';
-import { ClusterSchema, Cluster_DiscoveryType } from '../../src/api/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { ClusterSchema, Cluster_DiscoveryType, Cluster_LbPolicy } from '../../src/api/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { RouteConfigurationSchema } from '../../src/api/gen/envoy/config/route/v3/route_pb.js';
 import { HCM_FILTER, duration, httpConnectionManager, socketAddress } from '../../src/api/envoy/build.js';
 import { Proxy } from '../../src/proxy/proxy.js';
@@ -22,6 +22,9 @@ const ports: number[] = [];
 let proxy: Proxy;
 let port = 0;
 const hits: string[] = [];
+/** An upstream reached through an ORIGINAL_DST cluster, and its open connections. */
+let odst = 0;
+let odstOpen = 0;
 
 async function upstream(name: string, handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): Promise<number> {
   const s = createServer((req, res) => {
@@ -71,6 +74,11 @@ before(async () => {
     res.setHeader('X-Resp-Kept', 'kept');
     res.end(JSON.stringify(req.rawHeaders));
   });
+  odst = await upstream('odst');
+  upstreams.at(-1)!.on('connection', (c: import('node:net').Socket) => {
+    odstOpen++;
+    c.on('close', () => odstOpen--);
+  });
   const dead = await upstream('dead');
   upstreams.pop()!.close(); // nothing listens on `dead` now
   ports.push(a, b, slow, flakyPort, chunked, dead, hop);
@@ -87,6 +95,7 @@ before(async () => {
           { name: 'flaky-no-retry', match: { pathSpecifier: { case: 'prefix', value: '/unretried' } }, action: toCluster('flaky') },
           { name: 'chunked', match: { pathSpecifier: { case: 'prefix', value: '/chunked' } }, action: toCluster('chunked') },
           { name: 'hop', match: { pathSpecifier: { case: 'prefix', value: '/hop' } }, action: toCluster('hop') },
+          { name: 'odst', match: { pathSpecifier: { case: 'prefix', value: '/odst' } }, action: toCluster('passthrough') },
           { name: 'dead', match: { pathSpecifier: { case: 'prefix', value: '/dead' } }, action: toCluster('dead') },
           { name: 'empty', match: { pathSpecifier: { case: 'prefix', value: '/empty' } }, action: toCluster('empty') },
           { name: 'missing', match: { pathSpecifier: { case: 'prefix', value: '/missing' } }, action: toCluster('no-such-cluster') },
@@ -113,6 +122,7 @@ before(async () => {
         staticCluster('flaky', [flakyPort]),
         staticCluster('chunked', [chunked]),
         staticCluster('hop', [hop]),
+        create(ClusterSchema, { name: 'passthrough', clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.ORIGINAL_DST }, lbPolicy: Cluster_LbPolicy.CLUSTER_PROVIDED, connectTimeout: duration(1000), cleanupInterval: duration(200) }),
         staticCluster('dead', [dead]),
         staticCluster('empty', []),
       ].map((c) => [c.name, c]),
@@ -226,6 +236,19 @@ test('hop-by-hop fields, and those Connection names, are not forwarded either wa
   assert.match(head!, /^HTTP\/1\.1 200 /);
   assert.match(head!, /\r\nx-resp-kept: kept(\r\n|$)/i);
   assert.doesNotMatch(head!, /x-resp-secret|proxy-connection|keep-alive: timeout/i);
+});
+
+test('ORIGINAL_DST: the Host names the destination; a destination unused for cleanup_interval has its connections closed', async () => {
+  const r = await get('/odst', { headers: { host: `127.0.0.1:${odst}` } });
+  assert.equal(r.status, 200);
+  assert.equal((JSON.parse(r.body) as { name: string }).name, 'odst');
+  assert.equal(odstOpen, 1, 'the pooled connection stays open right after the response');
+  const t0 = Date.now();
+  while (odstOpen > 0 && Date.now() - t0 < 3000) await new Promise((res) => setTimeout(res, 50));
+  assert.equal(odstOpen, 0, 'the idle connection to the unused destination was closed');
+  assert.ok(Date.now() - t0 >= 150, 'not before cleanup_interval');
+  const again = await get('/odst', { headers: { host: `127.0.0.1:${odst}` } });
+  assert.equal(again.status, 200, 'a later request opens a new pool');
 });
 
 test('request smuggling attempts get 400 and the connection is closed; the proxy keeps serving', async () => {

@@ -65,6 +65,10 @@ export class ClusterRuntime {
   readonly stats: ClusterStats;
   private readonly removeCollector: () => void;
   private readonly outlierSeen: Record<string, number> = {};
+  /** ORIGINAL_DST: when each destination's pool was last asked for; unused idle pools are closed every cleanup_interval. */
+  private readonly lastUse = new Map<string, number>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly cleanupMs: number;
 
   constructor(
     readonly config: Cluster,
@@ -82,6 +86,7 @@ export class ClusterRuntime {
     this.maxRequestsPerConnection = this.protocol.maxRequestsPerConnection;
     this.originalDst = config.clusterDiscoveryType.case === 'type' && config.clusterDiscoveryType.value === Cluster_DiscoveryType.ORIGINAL_DST;
     this.bind = sourceBind(config);
+    this.cleanupMs = durationMs(config.cleanupInterval) || 5000;
     const hostSet = !this.isEds && config.loadAssignment ? HostSet.fromStatic(config.loadAssignment) : undefined;
     this.lb = new ClusterLoadBalancer(config, {
       clock,
@@ -151,6 +156,7 @@ export class ClusterRuntime {
     const protocol = protocolFor(this.protocol, downstream);
     const key = host.key ?? `${host.address}:${host.port}`;
     const pools = protocol === 'http2' ? this.h2Pools : this.h1Pools;
+    if (this.originalDst) this.touch(key);
     let p = pools.get(key);
     if (!p) {
       p =
@@ -168,6 +174,32 @@ export class ClusterRuntime {
       pools.set(key, p);
     }
     return p;
+  }
+
+  /** ORIGINAL_DST destinations come and go with the traffic: note a use, and sweep while pools exist. */
+  private touch(key: string): void {
+    this.lastUse.set(key, Date.now());
+    if (this.sweeper === undefined) {
+      this.sweeper = setInterval(() => this.sweepOriginalDst(), this.cleanupMs);
+      this.sweeper.unref();
+    }
+  }
+
+  /** Closes the pools of destinations not used for a cleanup_interval and with no request in flight (Envoy's host cleanup). */
+  private sweepOriginalDst(): void {
+    const now = Date.now();
+    for (const pools of [this.h1Pools, this.h2Pools]) {
+      for (const [k, p] of pools) {
+        if (p.inUse || now - (this.lastUse.get(k) ?? 0) < this.cleanupMs) continue;
+        p.drain();
+        pools.delete(k);
+      }
+    }
+    for (const k of this.lastUse.keys()) if (!this.h1Pools.has(k) && !this.h2Pools.has(k)) this.lastUse.delete(k);
+    if (this.lastUse.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   /** Open connections to a host (both protocols), for the admin API. */
@@ -199,6 +231,8 @@ export class ClusterRuntime {
   }
 
   drain(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
     this.removeCollector();
     this.stats.release();
     this.lb.close();

@@ -110,6 +110,12 @@ export class H2Pool implements UpstreamPool {
     return this.sessions.size;
   }
 
+  get inUse(): boolean {
+    if (this.waiters.length > 0) return true;
+    for (const s of this.sessions) if (s.active > 0) return true;
+    return false;
+  }
+
   drain(): void {
     this.closed = true;
     for (const w of this.waiters.splice(0)) {

@@ -45,6 +45,8 @@ export interface UpstreamPool {
   drain(): void;
   /** Open connections. */
   readonly connections: number;
+  /** Whether a request holds or awaits a connection (or stream) of this pool. */
+  readonly inUse: boolean;
 }
 
 interface Waiter {
@@ -147,6 +149,10 @@ export class H1Pool implements UpstreamPool {
 
   get connections(): number {
     return this.all.size;
+  }
+
+  get inUse(): boolean {
+    return this.waiters.length > 0 || this.all.size > this.idle.length;
   }
 
   /** Closes idle connections now and busy ones as they finish. */
