@@ -28,6 +28,11 @@ const serialize = (r: DiscoveryRequest) => Buffer.from(toBinary(DiscoveryRequest
 // A response that does not parse makes gRPC end the call with INTERNAL; the client reconnects.
 const deserialize = (b: Buffer) => fromBinary(DiscoveryResponseSchema, b);
 
+/** A stream's end as the xDS client reports it: `UNAVAILABLE: No connection established`. */
+export function describeStatus(status: grpc.StatusObject): string {
+  return `${grpc.status[status.code] ?? status.code}: ${status.details}`;
+}
+
 export class AdsCall {
   private readonly client: grpc.Client;
   private readonly call: grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;

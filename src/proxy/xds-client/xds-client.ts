@@ -6,7 +6,7 @@
 // When the control plane is unreachable or restarts, the last good snapshot stays in
 // force; the client reconnects with jittered exponential backoff and resubscribes with
 // the versions it holds.
-import { status as GrpcStatus, type ChannelOptions, type StatusObject } from '@grpc/grpc-js';
+import type { ChannelOptions } from '@grpc/grpc-js';
 import { RESOURCE_TYPES, TypeUrl } from '../../api/envoy/types.js';
 import type { Node } from '../../api/gen/envoy/config/core/v3/base_pb.js';
 import type { DiscoveryResponse } from '../../api/gen/envoy/service/discovery/v3/discovery_pb.js';
@@ -18,7 +18,7 @@ import type { Secret } from '../../api/gen/envoy/extensions/transport_sockets/tl
 import { Backoff } from '../../shared/backoff.js';
 import { systemClock, systemRandom, type Clock, type Random, type Timer } from '../../shared/clock.js';
 import { logger } from '../../shared/log.js';
-import { AdsCall } from './ads-call.js';
+import type { AdsCall } from './ads-call.js';
 import { bootstrapNode, parseBootstrap, type XdsBootstrap } from './bootstrap.js';
 import { dependenciesOf } from './dependencies.js';
 import { decodeResources } from './resource-decoder.js';
@@ -60,6 +60,14 @@ export interface XdsClientStatus {
   /** Per type, in push order CDS, EDS, LDS, RDS, SDS. */
   types: Record<XdsTypeName, XdsTypeStatus>;
 }
+
+type AdsCallModule = typeof import('./ads-call.js');
+/**
+ * ads-call.ts, and gRPC with it, loaded when the first stream opens: a proxy that runs a
+ * static config only never reads nor compiles gRPC (in the proxy bundle it is a chunk of
+ * its own, scripts/build-proxy.mjs).
+ */
+let adsCallModule: Promise<AdsCallModule> | undefined;
 
 export type SnapshotListener = (snapshot: XdsSnapshot) => void;
 
@@ -165,7 +173,21 @@ export class XdsClient {
 
   private connect(): void {
     this.state = 'connecting';
-    const call = new AdsCall(
+    adsCallModule ??= import('./ads-call.js');
+    // Stopped meanwhile: stays stopped.
+    const opening = () => this.state === 'connecting' && !this.call;
+    void adsCallModule.then(
+      (m) => {
+        if (opening()) this.open(m);
+      },
+      (err: Error) => {
+        if (opening()) this.streamFailed(`cannot load the gRPC client (${err.message}): reinstall with \`npm ci\``);
+      },
+    );
+  }
+
+  private open(m: AdsCallModule): void {
+    const call = new m.AdsCall(
       this.bootstrap.xdsServer,
       {
         onConnected: () => {
@@ -175,7 +197,7 @@ export class XdsClient {
           if (this.call === call) this.onResponse(r);
         },
         onEnded: (s) => {
-          if (this.call === call) this.onEnded(s);
+          if (this.call === call) this.streamFailed(m.describeStatus(s));
         },
       },
       this.channelOptions,
@@ -190,11 +212,12 @@ export class XdsClient {
     }
   }
 
-  private onEnded(status: StatusObject): void {
+  /** The stream ended (or could not open): retry with backoff, keeping the last good config. */
+  private streamFailed(reason: string): void {
     this.call = undefined;
     for (const w of this.watches.values()) w.streamEnded();
     const delay = this.backoff.next();
-    this.lastError = `${GrpcStatus[status.code] ?? status.code}: ${status.details}`;
+    this.lastError = reason;
     this.state = 'backoff';
     const fields = { server: this.bootstrap.xdsServer, status: this.lastError, retryMs: Math.round(delay) };
     if (this.failing) log.debug('ADS stream failed again', fields);
