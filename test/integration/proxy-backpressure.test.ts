@@ -189,3 +189,33 @@ test('HTTP/1.1: bodies read in fits and starts by concurrent clients arrive byte
     assert.equal(g.hash, want, `${paths[i]} (client ${i}): the body arrived changed`);
   });
 });
+
+test('HTTP/2 clients of an HTTP/1.1 upstream get random bodies byte for byte while other reads reuse the buffers', async () => {
+  const want = createHash('sha256').update(RANDOM).digest('hex');
+  const sessions = [h2connect(`http://127.0.0.1:${port}`), h2connect(`http://127.0.0.1:${port}`)];
+  for (const s of sessions) s.on('error', () => {});
+  const fetchOne = (i: number, path: string) =>
+    new Promise<{ hash: string; length: number }>((resolve, reject) => {
+      const req = sessions[i % 2]!.request({ ':path': path, ':authority': 'x' });
+      const h = createHash('sha256');
+      let length = 0;
+      let reads = 0;
+      req.on('data', (d: Buffer) => {
+        h.update(d);
+        length += d.length;
+        if (++reads % 16 === 0) {
+          req.pause();
+          setTimeout(() => req.resume(), 5);
+        }
+      });
+      req.on('end', () => resolve({ hash: h.digest('hex'), length }));
+      req.on('error', reject);
+    });
+  const paths = ['/random', '/random?chunked', '/random', '/random?chunked'];
+  const got = await Promise.all(paths.map((p, i) => fetchOne(i, p)));
+  got.forEach((g, i) => {
+    assert.equal(g.length, RANDOM.length, paths[i]);
+    assert.equal(g.hash, want, `${paths[i]} (stream ${i}): the body arrived changed`);
+  });
+  for (const s of sessions) s.close();
+});

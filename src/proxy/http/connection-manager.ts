@@ -154,9 +154,11 @@ class Stream implements UpgradeHandler {
       if (chunk.length <= COALESCE_BYTES) return socket.write(Buffer.concat([held, chunk], held.length + chunk.length));
       socket.write(held);
     }
-    if (!this.chunked) return socket.write(chunk);
+    // A copy: the chunk may live in a read buffer that is reused, and the write may be queued.
+    const data = Buffer.from(chunk);
+    if (!this.chunked) return socket.write(data);
     let ok = true;
-    for (const b of encodeChunk(chunk)) ok = socket.write(b);
+    for (const b of encodeChunk(data)) ok = socket.write(b);
     return ok;
   }
 

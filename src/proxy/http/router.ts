@@ -34,7 +34,11 @@ export interface UpstreamRequest {
 export interface ResponseHandler {
   /** The response head to forward (retries are over). Return false to stop (downstream gone). */
   onHead(head: MessageHead): void;
-  /** Returns false when the downstream is congested: the router pauses the upstream until waitDrain's callback. */
+  /**
+   * Returns false when the downstream is congested: the router pauses the upstream until
+   * waitDrain's callback. `chunk` may be a view into a read buffer reused once this returns:
+   * copy it to keep it, or to write it where it may be queued.
+   */
   onBody(chunk: Buffer): boolean | void;
   /** Calls `resume` once the downstream took what was written (back-pressure). */
   waitDrain?(resume: () => void): void;

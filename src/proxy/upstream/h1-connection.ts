@@ -13,6 +13,7 @@ import { holdWrites } from '../http/write-batch.js';
 
 export interface ResponseSink {
   onHead(head: MessageHead): void;
+  /** Body bytes: possibly a view into a read buffer reused once this returns (copy to keep them). */
   onBody(chunk: Buffer): void;
   onTrailers?(trailers: string[]): void;
   onComplete(keepAlive: boolean): void;
@@ -78,8 +79,9 @@ export class UpstreamConnection implements UpstreamLease {
         this.sink?.onHead(head);
       },
       onBody: (chunk) => {
-        // A plaintext read's bytes live in READ_BUFFER, which the next read overwrites.
-        this.sink?.onBody(tls ? chunk : Buffer.from(chunk));
+        // A plaintext read's bytes live in READ_BUFFER, which the next read overwrites: the
+        // sink copies what it keeps (ResponseSink.onBody).
+        this.sink?.onBody(chunk);
       },
       onTrailers: (t) => this.sink?.onTrailers?.(t),
       onMessageComplete: () => {

@@ -194,7 +194,8 @@ export class H2ConnectionManager {
         }
         if (!bodyless) stream.once('wantTrailers', () => stream.sendTrailers(s.trailers ? toH2Headers(s.trailers) : {}));
       },
-      onBody: (chunk) => (!s.responded && !stream.writableEnded ? stream.write(chunk) : true),
+      // A copy: the chunk may live in an upstream read buffer that is reused (ResponseHandler.onBody).
+      onBody: (chunk) => (!s.responded && !stream.writableEnded ? stream.write(Buffer.from(chunk)) : true),
       waitDrain: (resume) => stream.once('drain', resume),
       onTrailers: (t) => {
         s.trailers = t;
