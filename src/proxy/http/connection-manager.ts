@@ -11,7 +11,7 @@ import { noRoute, localReply } from './local-reply.js';
 import { routeToCluster, type UpstreamCall } from './router.js';
 import { encodeGrpcMessage, httpToGrpcStatus, isGrpcHead } from './grpc.js';
 import { mirrorRequest } from './mirror.js';
-import { applyResponseHeaderOps, decideRoute, prepareForwarding, runRequestFilters, streamInfo, writeAccessLog, type FilterRun } from './request-pipeline.js';
+import { NO_FILTERS_RUN, applyResponseHeaderOps, decideRoute, prepareForwarding, runRequestFilters, streamInfo, writeAccessLog, type FilterRun } from './request-pipeline.js';
 import { splice, upgradeAllowed, upgradeToCluster, type UpgradeHandler } from './upgrade.js';
 import type { Route, VirtualHost } from '../../api/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RouteTable } from '../route/route-table.js';
@@ -199,6 +199,7 @@ class Stream implements UpgradeHandler {
 }
 
 const NO_FILTERS: HttpStreamFilter[] = [];
+
 const NO_BODY = { kind: 'none' } as const;
 /** Up to this many body bytes are copied behind a held head to leave in one write (one buffer, not a writev). */
 const COALESCE_BYTES = 4096;
@@ -381,6 +382,8 @@ class DownstreamConnection {
     }
     s.upgradeType = upgradeType;
 
+    // The router alone (no HTTP filters): no stream info, nothing to run.
+    if (this.cfg.filters.length === 0) return this.continueRequest(s, NO_FILTERS_RUN);
     const info = streamInfo(this.cfg.filters, route, virtualHost, s.flags, this.state);
     s.info = info;
     const ran = runRequestFilters(this.cfg.filters, req, info, () => this.closed);

@@ -61,12 +61,16 @@ export interface FilterRun {
   gone?: true;
 }
 
+/** The run of a chain without HTTP filters (the router alone): nothing to create per request. */
+export const NO_FILTERS_RUN: FilterRun = Object.freeze({ filters: Object.freeze([]) as unknown as HttpStreamFilter[] });
+
 /**
  * Runs the request filters in order. Stops at the first local reply, or when `gone()`
  * says the downstream went away while a filter waited. Synchronous unless a filter
  * returns a Promise (a fault delay), so the common path adds no microtask.
  */
 export function runRequestFilters(compiled: readonly CompiledFilter[], req: HttpRequestView, info: StreamInfo, gone: () => boolean): FilterRun | Promise<FilterRun> {
+  if (compiled.length === 0) return NO_FILTERS_RUN;
   const filters: HttpStreamFilter[] = [];
   const step = (i: number): FilterRun | Promise<FilterRun> => {
     for (; i < compiled.length; i++) {
