@@ -2,25 +2,15 @@
 // bundle runs `rig proxy` only while every input recorded in its manifest is unchanged, so
 // an edited checkout never runs a stale proxy; RIG_BUNDLE=0/1 force either way. Runs a copy
 // of bin/rig in a scratch checkout whose "bundle" and "sources" just say which one ran.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { ROOT } from '../helpers/process.js';
+import { rigScratch } from '../helpers/rig-scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'rig-bundle-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-mkdirSync(join(dir, 'bin'));
-mkdirSync(join(dir, 'dist'));
-mkdirSync(join(dir, 'src', 'cli'), { recursive: true });
-copyFileSync(join(ROOT, 'bin', 'rig'), join(dir, 'bin', 'rig'));
-symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
-writeFileSync(join(dir, 'src', 'cli', 'main.ts'), "export async function main(argv: string[]): Promise<void> {\n  console.log(`sources ${argv.join(' ')}`);\n}\n");
+const scratch = rigScratch('rig-bundle-');
+const dir = scratch.dir;
 writeFileSync(join(dir, 'dist', 'rig-proxy.mjs'), "export async function proxyMain(argv) {\n  console.log(`bundle ${argv.join(' ')}`);\n}\n");
 const input = join(dir, 'src', 'proxy.ts');
 writeFileSync(input, 'export const x = 1;\n');
@@ -29,9 +19,9 @@ const sha256 = createHash('sha256').update('export const x = 1;\n').digest('hex'
 writeFileSync(join(dir, 'dist', 'rig-proxy.json'), JSON.stringify({ inputs: { 'src/proxy.ts': { size: st.size, mtimeMs: st.mtimeMs, sha256 } } }));
 
 function run(args: string[], env: Record<string, string> = {}): { out: string; err: string } {
-  const r = spawnSync(process.execPath, [join(dir, 'bin', 'rig'), ...args], { encoding: 'utf8', env: { ...process.env, RIG_BUNDLE: '', ...env } });
-  assert.equal(r.status, 0, r.stderr);
-  return { out: r.stdout.trim(), err: r.stderr.trim() };
+  const r = scratch.run(args, env);
+  assert.equal(r.status, 0, r.err);
+  return { out: r.out, err: r.err };
 }
 
 test('a fresh bundle runs `rig proxy`; other commands and --help run the sources', () => {

@@ -159,63 +159,49 @@ test('HTTP/2 to an HTTP/2 upstream: a stream the client does not read stalls the
   s.close();
 });
 
-test('HTTP/1.1: bodies read in fits and starts by concurrent clients arrive byte for byte (Content-Length and chunked)', async () => {
+/** Hashes a body read in fits and starts: a pause every 16 reads, so the proxy's writes back up and its reads pause. */
+function digestSlowly(body: import('node:stream').Readable): Promise<{ hash: string; length: number }> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    let length = 0;
+    let reads = 0;
+    body.on('data', (d: Buffer) => {
+      h.update(d);
+      length += d.length;
+      if (++reads % 16 === 0) {
+        body.pause();
+        setTimeout(() => body.resume(), 5);
+      }
+    });
+    body.on('end', () => resolve({ hash: h.digest('hex'), length }));
+    body.on('error', reject);
+  });
+}
+
+const RANDOM_PATHS = ['/random', '/random?chunked', '/random', '/random?chunked'];
+
+function assertIntact(got: { hash: string; length: number }[], who: string): void {
   const want = createHash('sha256').update(RANDOM).digest('hex');
+  got.forEach((g, i) => {
+    assert.equal(g.length, RANDOM.length, RANDOM_PATHS[i]);
+    assert.equal(g.hash, want, `${RANDOM_PATHS[i]} (${who} ${i}): the body arrived changed`);
+  });
+}
+
+test('HTTP/1.1: bodies read in fits and starts by concurrent clients arrive byte for byte (Content-Length and chunked)', async () => {
   const fetchOne = (path: string) =>
     new Promise<{ hash: string; length: number }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-        const h = createHash('sha256');
-        let length = 0;
-        let reads = 0;
-        res.on('data', (d: Buffer) => {
-          h.update(d);
-          length += d.length;
-          // Stall now and then, so the proxy's writes back up and its reads pause.
-          if (++reads % 16 === 0) {
-            res.pause();
-            setTimeout(() => res.resume(), 5);
-          }
-        });
-        res.on('end', () => resolve({ hash: h.digest('hex'), length }));
-        res.on('error', reject);
-      });
+      const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => digestSlowly(res).then(resolve, reject));
       req.on('error', reject);
       req.end();
     });
-  const paths = ['/random', '/random?chunked', '/random', '/random?chunked'];
-  const got = await Promise.all(paths.map(fetchOne));
-  got.forEach((g, i) => {
-    assert.equal(g.length, RANDOM.length, paths[i]);
-    assert.equal(g.hash, want, `${paths[i]} (client ${i}): the body arrived changed`);
-  });
+  assertIntact(await Promise.all(RANDOM_PATHS.map(fetchOne)), 'client');
 });
 
 test('HTTP/2 clients of an HTTP/1.1 upstream get random bodies byte for byte while other reads reuse the buffers', async () => {
-  const want = createHash('sha256').update(RANDOM).digest('hex');
   const sessions = [h2connect(`http://127.0.0.1:${port}`), h2connect(`http://127.0.0.1:${port}`)];
   for (const s of sessions) s.on('error', () => {});
-  const fetchOne = (i: number, path: string) =>
-    new Promise<{ hash: string; length: number }>((resolve, reject) => {
-      const req = sessions[i % 2]!.request({ ':path': path, ':authority': 'x' });
-      const h = createHash('sha256');
-      let length = 0;
-      let reads = 0;
-      req.on('data', (d: Buffer) => {
-        h.update(d);
-        length += d.length;
-        if (++reads % 16 === 0) {
-          req.pause();
-          setTimeout(() => req.resume(), 5);
-        }
-      });
-      req.on('end', () => resolve({ hash: h.digest('hex'), length }));
-      req.on('error', reject);
-    });
-  const paths = ['/random', '/random?chunked', '/random', '/random?chunked'];
-  const got = await Promise.all(paths.map((p, i) => fetchOne(i, p)));
-  got.forEach((g, i) => {
-    assert.equal(g.length, RANDOM.length, paths[i]);
-    assert.equal(g.hash, want, `${paths[i]} (stream ${i}): the body arrived changed`);
-  });
+  const got = await Promise.all(RANDOM_PATHS.map((path, i) => digestSlowly(sessions[i % 2]!.request({ ':path': path, ':authority': 'x' }))));
+  assertIntact(got, 'stream');
   for (const s of sessions) s.close();
 });
