@@ -175,7 +175,7 @@ test('POST bodies and prefix rewrites reach the upstream', async () => {
 
 test('direct responses, no route, no cluster and no healthy upstream answer locally with flags', async () => {
   const d = await get('/healthz');
-  assert.deepEqual([d.status, d.body], [200, 'ok\n']);
+  assert.deepEqual([d.status, d.body], [200, 'ok'], 'a direct_response body is sent as configured');
   const nc = await get('/missing');
   assert.equal(nc.status, 503);
   assert.equal(nc.headers['x-rig-response-flags'], 'NC');

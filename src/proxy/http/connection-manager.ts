@@ -456,7 +456,7 @@ class DownstreamConnection {
     const grpc = s.head.method !== '-' && isGrpcHead(s.head);
     const status = grpc ? 200 : reply.status;
     s.status = status;
-    const body = grpc ? EMPTY : Buffer.from(reply.body ? `${reply.body}\n` : '');
+    const body = grpc ? EMPTY : Buffer.from(reply.body ? (reply.verbatim ? reply.body : `${reply.body}\n`) : '');
     const h = new HeaderMap();
     for (const [k, v] of reply.headers ?? []) h.add(k, v);
     if (grpc) {

@@ -40,6 +40,8 @@ export interface LocalReply {
   flag?: ResponseFlag;
   /** gRPC status to send instead when the request is gRPC (e.g. from a fault abort). */
   grpcStatus?: number;
+  /** The body is sent exactly as given (a route's direct_response); otherwise a newline ends it. */
+  verbatim?: boolean;
 }
 
 export interface HttpRequestView {

@@ -165,7 +165,7 @@ export function decideRoute(
     const body = action.value.body?.specifier;
     const text = body?.case === 'inlineString' ? body.value : body?.case === 'inlineBytes' ? Buffer.from(body.value).toString() : '';
     stats.rq_direct_response.inc();
-    return { kind: 'local', reply: { status: action.value.status, body: text } };
+    return { kind: 'local', reply: { status: action.value.status, body: text, verbatim: true } };
   }
   if (action.case === 'redirect') {
     const r = action.value;

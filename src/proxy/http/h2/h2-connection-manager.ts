@@ -224,7 +224,7 @@ export class H2ConnectionManager {
     const grpc = s.req.grpc;
     const status = grpc ? 200 : reply.status;
     s.status = status;
-    const body = grpc || s.req.method === 'HEAD' ? undefined : reply.body ? Buffer.from(`${reply.body}\n`) : undefined;
+    const body = grpc || s.req.method === 'HEAD' ? undefined : reply.body ? Buffer.from(reply.verbatim ? reply.body : `${reply.body}\n`) : undefined;
     const h = new HeaderMap();
     for (const [k, v] of reply.headers ?? []) h.add(k, v);
     if (grpc) {
