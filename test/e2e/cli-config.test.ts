@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { rig, startRig, type Proc } from '../helpers/process.js';
 import { RawAdsStream } from '../helpers/ads-stream.js';
 import { TypeUrl } from '../../src/api/envoy/types.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rig-cli-config-'));
 const configDir = join(dir, 'config');
@@ -119,15 +120,7 @@ async function deadAddress(): Promise<string> {
   return `127.0.0.1:${port}`;
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(fn: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> => waitUntil(fn, what, ms, 100);
 
 before(async () => {
   pilot = startRig(['pilot', '--config-dir', configDir, '--xds-port', '0', '--monitoring-port', '0']);

@@ -5,10 +5,11 @@
 // gateway; a second run changes nothing; `stop` leaves no process behind.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Proc, ROOT, rig } from '../helpers/process.js';
+import { processesOf } from '../helpers/wait.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rig-npm-start-'));
 const env = { ...process.env, RIG_HOME: home, RIG_LOG_LEVEL: 'warn' };
@@ -20,18 +21,7 @@ function start(...args: string[]): Promise<{ code: number | null; stdout: string
   return p.exited.then((code) => ({ code, stdout: p.stdout, stderr: p.stderr }));
 }
 
-function ourProcesses(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(`RIG_HOME=${home}`)) out.push(Number(d));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
-}
+const ourProcesses = (): number[] => processesOf(home);
 
 after(async () => {
   if (ourProcesses().length > 0) await rig(['uninstall', '-y'], { RIG_HOME: home });

@@ -3,27 +3,17 @@
 // command in its environment, relabel it, list it as Kubernetes JSON, delete it, uninstall.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rig } from '../helpers/process.js';
+import { processesOf } from '../helpers/wait.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rig-platform-cli-'));
 const env = { RIG_HOME: home, RIG_LOG_LEVEL: 'warn' };
 const run = (...args: string[]) => rig(args, env);
 
-function ourProcesses(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(`RIG_HOME=${home}`)) out.push(Number(d));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
-}
+const ourProcesses = (): number[] => processesOf(home);
 
 after(async () => {
   if (ourProcesses().length) await run('uninstall', '-y');

@@ -7,10 +7,11 @@
 // keeps the same pods, `rig delete -f` removing every pod, and uninstall leaving nothing.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, rig } from '../helpers/process.js';
+import { processesOf, until as waitUntil } from '../helpers/wait.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rig-deploy-'));
 const env = { RIG_HOME: home, RIG_LOG_LEVEL: 'warn' };
@@ -19,33 +20,9 @@ const BOOKINFO = join(ROOT, 'samples', 'bookinfo', 'bookinfo.yaml');
 const DEPLOYMENTS = ['details-v1', 'productpage-v1', 'ratings-v1', 'reviews-v1', 'reviews-v2', 'reviews-v3'];
 
 /** Processes whose environment carries this test's RIG_HOME (the supervisor and every container). */
-function ourProcesses(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(`RIG_HOME=${home}`)) out.push(Number(d));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
-}
+const ourProcesses = (): number[] => processesOf(home);
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> => waitUntil(fn, what, ms, 200);
 
 type PodRow = { name: string; ready: string; status: string };
 

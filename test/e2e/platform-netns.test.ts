@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rig } from '../helpers/process.js';
 import { NetnsNetwork, netnsUnsupported } from '../../src/platform/local/netns.js';
+import { processesOf, until as waitUntil } from '../helpers/wait.js';
 
 const skip = netnsUnsupported() ?? false;
 const home = mkdtempSync(join(tmpdir(), 'rig-netns-'));
@@ -28,18 +29,7 @@ const net = new NetnsNetwork(home, { xdsAddress: () => undefined, startDns: () =
 const nsPrefix = `rig-${net.hash}-`;
 const vethPrefix = `rv${net.hash.slice(0, 4)}`;
 
-function ourProcesses(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(`RIG_HOME=${home}`)) out.push(Number(d));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
-}
+const ourProcesses = (): number[] => processesOf(home);
 
 function netnsList(): string[] {
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
@@ -57,20 +47,7 @@ function links(): string[] {
     .filter((n) => n === net.bridge || n.startsWith(vethPrefix));
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(fn: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> => waitUntil(fn, what, ms, 100);
 
 /** Pod name → { ready, status, ip } from `rig get pods -o wide`. */
 async function pods(): Promise<Map<string, { ready: string; status: string; ip: string }>> {

@@ -7,11 +7,12 @@
 // A, leaves no process behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rig } from '../helpers/process.js';
 import { defaultPodBlock } from '../../src/platform/local/ipam.js';
+import { processesOf, until as waitUntil } from '../helpers/wait.js';
 
 const homeA = mkdtempSync(join(tmpdir(), 'rig-primary-'));
 const homeB = mkdtempSync(join(tmpdir(), 'rig-remote-'));
@@ -19,20 +20,6 @@ const homeDead = mkdtempSync(join(tmpdir(), 'rig-remote-dead-'));
 const envA = { RIG_HOME: homeA, RIG_LOG_LEVEL: 'warn' };
 const envB = { RIG_HOME: homeB, RIG_LOG_LEVEL: 'warn' };
 const envDead = { RIG_HOME: homeDead, RIG_LOG_LEVEL: 'warn' };
-
-/** Processes whose environment carries one of this test's RIG_HOMEs. */
-function processesOf(home: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(`RIG_HOME=${home}`)) out.push(Number(d));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
-}
 
 /** The command lines of a RIG_HOME's processes, once those exiting (a CLI's esbuild helper) are gone: [] when nothing runs. */
 async function leftOver(home: string): Promise<string[]> {
@@ -50,20 +37,7 @@ async function leftOver(home: string): Promise<string[]> {
   }
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const until = <T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> => waitUntil(fn, what, ms, 150);
 
 let blockSet: string[] = [];
 let a: { monitoringAddress: string; xdsAddress: string } = { monitoringAddress: '', xdsAddress: '' };

@@ -7,44 +7,21 @@
 // 503 (HTTP) or closes (TCP) until the service appears; uninstall leaves nothing.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { rig } from '../helpers/process.js';
+import { processesOf, until as waitUntil } from '../helpers/wait.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rig-upstream-'));
 const env = { RIG_HOME: home, RIG_LOG_LEVEL: 'warn' };
 const run = (...args: string[]) => rig(args, env);
 
 /** Processes whose environment carries this test's RIG_HOME (the supervisor and every container). */
-function ourProcesses(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(`RIG_HOME=${home}`)) out.push(Number(d));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
-}
+const ourProcesses = (): number[] => processesOf(home);
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> => waitUntil(fn, what, ms, 250);
 
 after(async () => {
   if (ourProcesses().length > 0) await run('uninstall', '-y');

@@ -7,11 +7,12 @@
 // and uninstall leaving no process and no listening port behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { rig } from '../helpers/process.js';
+import { processesOf, until as waitUntil } from '../helpers/wait.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rig-platform-'));
 const env = { RIG_HOME: home, RIG_LOG_LEVEL: 'warn' };
@@ -21,18 +22,7 @@ const ingressIP = `127.${200 + Math.floor(Math.random() * 50)}.${1 + Math.floor(
 const run = (...args: string[]) => rig(args, env);
 
 /** Processes whose environment carries this test's RIG_HOME (the supervisor and every container). */
-function ourProcesses(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(`RIG_HOME=${home}`)) out.push(Number(d));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
-}
+const ourProcesses = (): number[] => processesOf(home);
 
 /** Listening TCP sockets on this mesh's addresses (its pod block and the ingress address). */
 function ourListeners(block: string): string[] {
@@ -61,20 +51,7 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(fn: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> => waitUntil(fn, what, ms, 100);
 
 /** Pod name → { ready, status, ip } from `rig get pods -o wide`. */
 async function pods(ns: string): Promise<Map<string, { ready: string; status: string; ip: string }>> {

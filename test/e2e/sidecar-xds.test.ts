@@ -7,6 +7,7 @@ import { createServer, request, type Server } from 'node:http';
 import { Pilot } from '../../src/control/pilot.js';
 import { startRig, type Proc } from '../helpers/process.js';
 import * as grpc from '@grpc/grpc-js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 let pilot: Pilot;
 let api = '';
@@ -52,20 +53,7 @@ function viaSidecar(url: string, headers: Record<string, string> = {}): Promise<
   });
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n${sidecar?.stderr.slice(-3000) ?? ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(fn: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> => waitUntil(fn, what, ms, 50, () => sidecar?.stderr.slice(-3000) ?? '');
 
 const vs = (rules: string) => `
 apiVersion: networking.istio.io/v1

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { rig, ROOT } from '../helpers/process.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rig-tour-'));
 const env = { RIG_HOME: home, RIG_LOG_LEVEL: 'warn' };
@@ -36,20 +37,7 @@ async function applyYaml(name: string, yaml: string): Promise<void> {
   await ok('apply', '-f', file);
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> => waitUntil(fn, what, ms, 200);
 
 /** Signs in on productpage (POST /login through the gateway); returns the session cookie. */
 async function login(user: string): Promise<string> {

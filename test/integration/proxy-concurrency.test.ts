@@ -18,6 +18,7 @@ import { ClusterSchema, Cluster_DiscoveryType } from '../../src/api/gen/envoy/co
 import { ClusterLoadAssignmentSchema } from '../../src/api/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../../src/api/gen/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../../src/api/gen/envoy/config/route/v3/route_pb.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rig-concurrency-'));
 const servers: Server[] = [];
@@ -66,20 +67,7 @@ async function serverInfo(admin: string): Promise<ServerInfo> {
   return (await (await fetch(`${admin}/server_info`)).json()) as ServerInfo;
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n${procs.at(-1)?.stderr.slice(-3000) ?? ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(fn: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> => waitUntil(fn, what, ms, 50, () => procs.at(-1)?.stderr.slice(-3000) ?? '');
 
 function alive(pid: number): boolean {
   try {
