@@ -139,6 +139,11 @@ test('two workers share a static listener: connections spread over both, a dead 
   const stats = await (await fetch(`${admin}/stats`)).text();
   assert.match(stats, /^http\.ingress_http\.downstream_rq_total: 20$/m, 'the admin API sums the workers');
   assert.match(stats, /^cluster\.service\.upstream_rq_2xx: 20$/m);
+  // Histograms are summed too: the request times of both workers, 20 in all.
+  assert.match(stats, /^http\.ingress_http\.downstream_rq_time: P0\(/m);
+  const prom = await (await fetch(`${admin}/stats/prometheus`)).text();
+  assert.match(prom, /^envoy_http_downstream_rq_time_count\{[^}]*ingress_http[^}]*\} 20$/m, prom.split('\n').filter((l) => l.includes('downstream_rq_time')).join('\n'));
+  assert.match(prom, /^envoy_cluster_upstream_rq_time_count\{[^}]*service[^}]*\} 20$/m);
 
   // A worker that dies is restarted with the config; the other one serves meanwhile.
   process.kill(pids[0]!, 'SIGKILL');

@@ -18,6 +18,7 @@ import { VERSION } from '../../shared/version.js';
 import { setLogLevel, type Level } from '../../shared/log.js';
 import { StatsStore, statsJson, statsPrometheus, statsText } from '../stats/index.js';
 import type { WorkerInfo } from '../workers/pool.js';
+import type { StatSample } from '../workers/protocol.js';
 
 /** The worker processes of `rig proxy --concurrency N`, as the primary's admin API sees them. */
 export interface AdminWorkers {
@@ -40,13 +41,18 @@ export interface AdminOptions {
 
 const T = 'type.googleapis.com/envoy.admin.v3.';
 
-/** The primary's own stats plus every worker's counters and gauges, summed by name. */
+/** The primary's own stats plus every worker's, summed by name (histograms bucket by bucket). */
 function mergedStats(own: StatsStore, workers: WorkerInfo[]): StatsStore {
   const store = new StatsStore();
-  const samples = own.snapshot().flatMap((x) => (x.kind === 'histogram' ? [] : [{ name: x.name, kind: x.kind, value: x.value }]));
+  const samples: StatSample[] = own.snapshot().map((x) =>
+    x.kind === 'histogram'
+      ? { name: x.name, kind: 'histogram', unit: x.unit, bounds: [...x.bounds], counts: [...x.counts], count: x.count, sum: x.sum, min: x.min, max: x.max }
+      : { name: x.name, kind: x.kind, value: x.value },
+  );
   for (const w of workers) samples.push(...(w.report?.stats ?? []));
   for (const x of samples) {
-    if (x.kind === 'counter') store.counter(x.name).add(x.value);
+    if (x.kind === 'histogram') store.histogram(x.name, x.unit, x.bounds).merge(x);
+    else if (x.kind === 'counter') store.counter(x.name).add(x.value);
     else store.gauge(x.name).add(x.value);
   }
   return store;
@@ -54,7 +60,9 @@ function mergedStats(own: StatsStore, workers: WorkerInfo[]): StatsStore {
 
 /** A worker's requests served: its connection managers' downstream_rq_total. */
 function requestsOf(w: WorkerInfo): number {
-  return (w.report?.stats ?? []).filter((x) => /^http\..*\.downstream_rq_total$/.test(x.name)).reduce((n, x) => n + x.value, 0);
+  let n = 0;
+  for (const x of w.report?.stats ?? []) if (x.kind === 'counter' && /^http\..*\.downstream_rq_total$/.test(x.name)) n += x.value;
+  return n;
 }
 
 /** GET /clusters: each cluster's circuit breaker limits, then each host's connections, weight, health. */

@@ -126,6 +126,16 @@ export class Histogram implements StatBase {
     return this.count !== 0;
   }
 
+  /** Adds another histogram's recordings (same bounds: another process's copy of this one). */
+  merge(o: { bounds: readonly number[]; counts: ArrayLike<number>; count: number; sum: number; min: number; max: number }): void {
+    if (o.bounds.length !== this.bounds.length || o.bounds.some((b, i) => b !== this.bounds[i])) return;
+    for (let i = 0; i < this.counts.length; i++) this.counts[i]! += o.counts[i] ?? 0;
+    this.count += o.count;
+    this.sum += o.sum;
+    if (o.min < this.min) this.min = o.min;
+    if (o.max > this.max) this.max = o.max;
+  }
+
   /** Count of values <= each bound (Prometheus `le` buckets, without +Inf). */
   cumulativeCounts(): number[] {
     const out: number[] = [];

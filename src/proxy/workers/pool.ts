@@ -11,7 +11,7 @@
 // admin API. It validates and ACKs each update as a single proxy does, then sends the
 // merged snapshot (static + dynamic) to every worker as serialized protobuf bytes; each
 // worker applies it to its own proxy. A restarted worker first gets the latest snapshot.
-// The admin API asks the workers for reports: /stats sums their counters and gauges,
+// The admin API asks the workers for reports: /stats sums their counters, gauges and histograms,
 // /server_info lists each worker with its own request count. SIGTERM drains every worker
 // (stop accepting, finish in-flight requests within the drain period), then the primary exits.
 import cluster, { type Worker } from 'node:cluster';

@@ -59,7 +59,10 @@ export function runWorker(o: WorkerOptions): Promise<number> {
           return;
         case 'report': {
           const stats: StatSample[] = [];
-          for (const s of proxy.stats.snapshot()) if (s.kind !== 'histogram') stats.push({ name: s.name, kind: s.kind, value: s.value });
+          for (const s of proxy.stats.snapshot()) {
+            if (s.kind !== 'histogram') stats.push({ name: s.name, kind: s.kind, value: s.value });
+            else if (s.used) stats.push({ name: s.name, kind: 'histogram', unit: s.unit, bounds: [...s.bounds], counts: [...s.counts], count: s.count, sum: s.sum, min: s.min, max: s.max });
+          }
           send({ type: 'report', id: m.id, report: { stats, clusters: clustersText(proxy), listeners: proxy.listenerList() } });
           return;
         }
