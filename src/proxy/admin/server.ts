@@ -65,6 +65,31 @@ function requestsOf(w: WorkerInfo): number {
   return n;
 }
 
+/**
+ * The workers' /clusters texts as one: the lines of the first, with every `::cx_active::`
+ * count the sum over all workers (limits, weights and health are the same config in each).
+ */
+export function mergedClustersText(texts: readonly string[]): string {
+  if (texts.length === 0) return '\n';
+  const sums = new Map<string, number>();
+  for (const t of texts) {
+    for (const line of t.split('\n')) {
+      const i = line.lastIndexOf('::');
+      if (i < 0 || !line.slice(0, i).endsWith('::cx_active')) continue;
+      const key = line.slice(0, i);
+      sums.set(key, (sums.get(key) ?? 0) + (Number(line.slice(i + 2)) || 0));
+    }
+  }
+  return texts[0]!
+    .split('\n')
+    .map((line) => {
+      const i = line.lastIndexOf('::');
+      const sum = i < 0 ? undefined : sums.get(line.slice(0, i));
+      return sum === undefined ? line : `${line.slice(0, i)}::${sum}`;
+    })
+    .join('\n');
+}
+
 /** GET /clusters: each cluster's circuit breaker limits, then each host's connections, weight, health. */
 export function clustersText(p: Proxy): string {
   const lines: string[] = [];
@@ -160,8 +185,8 @@ export class AdminServer {
         return;
       }
       case '/clusters':
-        // Every worker has the same clusters; connection counts are the first worker's.
-        if (workers) return withReports((r) => text(200, r.find((w) => w.report)?.report?.clusters ?? '\n'));
+        // Every worker has the same clusters: their lines once, connection counts summed.
+        if (workers) return withReports((r) => text(200, mergedClustersText(r.flatMap((w) => (w.report ? [w.report.clusters] : [])))));
         return text(200, clustersText(p));
       case '/stats':
       case '/stats/prometheus': {
