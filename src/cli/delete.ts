@@ -6,10 +6,10 @@
 import type { Command } from './command.js';
 import { manifestFlags, sendManifests } from './apply.js';
 import { controlPlaneRequest, locateControlPlane } from './control-plane.js';
+import { connectedPlatform } from './platform.js';
 import { CliError, runReporting } from './errors.js';
 import { collectionPath } from '../platform/local/control-plane.js';
 import { resolveKindName } from '../api/istio/kinds.js';
-import { connectPlatform } from '../platform/local/client.js';
 
 const POD_NAMES = new Set(['pod', 'pods', 'po']);
 
@@ -39,12 +39,7 @@ export const deleteCommand: Command = {
         code = 1;
       };
       if (POD_NAMES.has(type.toLowerCase())) {
-        let platform;
-        try {
-          platform = connectPlatform();
-        } catch (err) {
-          throw new CliError((err as Error).message);
-        }
+        const platform = connectedPlatform();
         const podKind = resolveKindName('Pod')!;
         for (const name of names) {
           // A pod declared by a Pod object goes with its object (else the controller would bring it back).

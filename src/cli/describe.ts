@@ -1,8 +1,8 @@
 // `rig describe pod NAME`: a pod in kubectl's describe layout — where it runs, its labels,
 // each container (image, command, state, readiness, restarts, ports) and recent events.
 import type { Command } from './command.js';
+import { connectedPlatform } from './platform.js';
 import { CliError, runReporting } from './errors.js';
-import { connectPlatform } from '../platform/local/client.js';
 import { displayStatus, isReady, type PodRecord } from '../platform/local/pod.js';
 import { age } from '../platform/local/table.js';
 
@@ -59,12 +59,7 @@ export const describeCommand: Command = {
     runReporting(async () => {
       const [type, name] = args.positional;
       if (!type || !['pod', 'pods', 'po'].includes(type) || !name) throw new CliError('usage: rig describe pod NAME [-n NS]');
-      let platform;
-      try {
-        platform = connectPlatform();
-      } catch (err) {
-        throw new CliError((err as Error).message);
-      }
+      const platform = connectedPlatform();
       const ns = args.flags.namespace as string;
       const p = await platform.supervisor.pod(ns, name).catch((err: Error) => Promise.reject(new CliError(err.message)));
       if (!p) throw new CliError(`pods "${name}" not found in namespace ${ns}`);

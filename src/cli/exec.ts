@@ -5,8 +5,8 @@
 import { isReady, type PodRecord } from '../platform/local/pod.js';
 import { spawn } from 'node:child_process';
 import type { Command } from './command.js';
+import { connectedPlatform } from './platform.js';
 import { CliError, runReporting } from './errors.js';
-import { connectPlatform } from '../platform/local/client.js';
 
 export const execCommand: Command = {
   name: 'exec',
@@ -21,12 +21,7 @@ export const execCommand: Command = {
     runReporting(async () => {
       const [pod] = args.positional;
       if (!pod || args.rest.length === 0) throw new CliError('give a POD and the command after --, e.g. `rig exec sleep -- curl -s http://hello:8080/`');
-      let platform;
-      try {
-        platform = connectPlatform();
-      } catch (err) {
-        throw new CliError((err as Error).message);
-      }
+      const platform = connectedPlatform();
       const name = await resolvePodName(platform.supervisor, args.flags.namespace as string, pod);
       const ctx = await platform.supervisor
         .execContext(args.flags.namespace as string, name, args.flags.container as string | undefined)

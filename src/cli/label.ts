@@ -3,9 +3,9 @@
 // A pod's new labels reach the control plane's registry at once (Services and subsets select
 // it by them); its processes keep running.
 import type { Command } from './command.js';
+import { connectedPlatform } from './platform.js';
 import { CliError, runReporting } from './errors.js';
 import { resolveKindName } from '../api/istio/kinds.js';
-import { connectPlatform } from '../platform/local/client.js';
 
 export function parseLabelChanges(words: string[]): { set: Record<string, string>; remove: string[] } {
   const set: Record<string, string> = {};
@@ -33,12 +33,7 @@ export const labelCommand: Command = {
       const [type, name, ...changes] = args.positional;
       if (!type || !name) throw new CliError('give a TYPE (namespace or pod), a NAME and label changes, e.g. `rig label namespace default istio-injection=enabled`');
       const { set, remove } = parseLabelChanges(changes);
-      let platform;
-      try {
-        platform = connectPlatform();
-      } catch (err) {
-        throw new CliError((err as Error).message);
-      }
+      const platform = connectedPlatform();
       const change = (current: Record<string, string>): Record<string, string> => {
         const labels = { ...current };
         for (const [k, v] of Object.entries(set)) {

@@ -2,8 +2,8 @@
 // the supervisor; -f follows it until the pod goes away or Ctrl-C.
 import type { Command } from './command.js';
 import { resolvePodName } from './exec.js';
+import { connectedPlatform } from './platform.js';
 import { CliError, runReporting } from './errors.js';
-import { connectPlatform } from '../platform/local/client.js';
 
 export const logsCommand: Command = {
   name: 'logs',
@@ -19,12 +19,7 @@ export const logsCommand: Command = {
     runReporting(async () => {
       const [pod] = args.positional;
       if (!pod) throw new CliError('give a POD, e.g. `rig logs hello`');
-      let platform;
-      try {
-        platform = connectPlatform();
-      } catch (err) {
-        throw new CliError((err as Error).message);
-      }
+      const platform = connectedPlatform();
       const name = await resolvePodName(platform.supervisor, args.flags.namespace as string, pod);
       const stream = await platform.supervisor
         .log(args.flags.namespace as string, name, args.flags.container as string | undefined, args.flags.follow === true)
