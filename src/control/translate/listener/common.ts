@@ -1,6 +1,7 @@
 // Building blocks shared by sidecar and gateway listeners: tcp_proxy, listener filters,
 // protocol classes, bind addresses.
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import type { RouteSchema } from '../../../api/gen/envoy/config/route/v3/route_components_pb.js';
 import { pack } from '../../../api/envoy/types.js';
 import { TCP_PROXY_FILTER } from '../../../api/envoy/build.js';
 import { FilterSchema, ListenerFilterSchema, type Filter, type ListenerFilter } from '../../../api/gen/envoy/config/listener/v3/listener_components_pb.js';
@@ -10,6 +11,20 @@ import { HttpInspectorSchema } from '../../../api/gen/envoy/extensions/filters/l
 import { OriginalDstSchema } from '../../../api/gen/envoy/extensions/filters/listener/original_dst/v3/original_dst_pb.js';
 import type { Protocol } from '../../registry/model.js';
 import type { Proxy } from '../../model/proxy.js';
+
+/**
+ * Istio's `default` route of a single-cluster virtual host (inbound ports, upstream bindings
+ * of services without a VirtualService): everything to `cluster`, no route timeout, no cap
+ * on grpc-timeout.
+ */
+export function defaultRoute(cluster: string): MessageInitShape<typeof RouteSchema> {
+  return {
+    name: 'default',
+    match: { pathSpecifier: { case: 'prefix', value: '/' } },
+    action: { case: 'route', value: { clusterSpecifier: { case: 'cluster', value: cluster }, timeout: { seconds: 0n, nanos: 0 }, maxStreamDuration: { grpcTimeoutHeaderMax: { seconds: 0n, nanos: 0 } } } },
+    decorator: { operation: `${cluster}/*` },
+  };
+}
 
 export const TLS_INSPECTOR = 'envoy.filters.listener.tls_inspector';
 export const HTTP_INSPECTOR = 'envoy.filters.listener.http_inspector';

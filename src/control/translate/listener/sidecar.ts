@@ -39,6 +39,7 @@ import {
   ORIGINAL_DST,
   TLS_INSPECTOR,
   captureBindAddress,
+  defaultRoute,
   interceptionNone,
   listenerFilter,
   protocolClass,
@@ -175,14 +176,7 @@ function inboundChains(push: PushContext, p: InboundPort, withMatch: boolean): F
                 {
                   name: `inbound|http|${p.port}`,
                   domains: ['*'],
-                  routes: [
-                    {
-                      name: 'default',
-                      match: { pathSpecifier: { case: 'prefix', value: '/' } },
-                      action: { case: 'route', value: { clusterSpecifier: { case: 'cluster', value: cluster }, timeout: { seconds: 0n, nanos: 0 }, maxStreamDuration: { grpcTimeoutHeaderMax: { seconds: 0n, nanos: 0 } } } },
-                      decorator: { operation: `${cluster}/*` },
-                    },
-                  ],
+                  routes: [defaultRoute(cluster)],
                 },
               ],
             },

@@ -23,7 +23,7 @@ import { MAX_DIRECT_RESPONSE_BODY_BYTES } from '../route/config.js';
 import { buildVirtualHosts, domainName, sidecarWrappers } from '../route/virtual-hosts.js';
 import { MESH_GATEWAY, resolveVirtualService } from '../route/virtual-service.js';
 import { httpConnectionManagerFilter } from './hcm.js';
-import { HTTP_ALPN, HTTP_INSPECTOR, interceptionNone, listenerFilter, protocolClass, tcpProxyFilter, type ProtocolClass, type WeightedCluster } from './common.js';
+import { HTTP_ALPN, HTTP_INSPECTOR, defaultRoute, interceptionNone, listenerFilter, protocolClass, tcpProxyFilter, type ProtocolClass, type WeightedCluster } from './common.js';
 
 /** The sidecar's own ports on the pod IP (admin, outbound, inbound, health, stats): never bound for an upstream. */
 const PROXY_PORTS = new Set([15000, OUTBOUND_PORT, INBOUND_PORT, 15020, 15021, 15090]);
@@ -50,14 +50,7 @@ function bindingVirtualHost(push: PushContext, proxy: Proxy, b: UpstreamBinding,
   return create(VirtualHostSchema, {
     name: domainName(service?.hostname ?? b.host, b.port),
     domains: ['*'],
-    routes: [
-      {
-        name: 'default',
-        match: { pathSpecifier: { case: 'prefix', value: '/' } },
-        action: { case: 'route', value: { clusterSpecifier: { case: 'cluster', value: cluster }, timeout: { seconds: 0n, nanos: 0 }, maxStreamDuration: { grpcTimeoutHeaderMax: { seconds: 0n, nanos: 0 } } } },
-        decorator: { operation: `${cluster}/*` },
-      },
-    ],
+    routes: [defaultRoute(cluster)],
   });
 }
 
