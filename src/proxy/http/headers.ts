@@ -7,64 +7,22 @@
 // were validated byte by byte, and set/add/fromFlat check what they are given (a token name,
 // a value without CR, LF, NUL or a char above 0xFF). `invalid` says what was wrong, so a
 // serializer only re-checks a map that says so.
-import { FIELD_VALUE, TOKEN } from './h1/chars.js';
-import { connectionOptions } from './h1/headers.js';
+import { isFieldValue, isToken } from './h1/chars.js';
+import { isHopByHop, nominatedFields } from './h1/headers.js';
 
 /** Why `name: value` cannot be sent on HTTP/1.1, or undefined when it can. */
 export function fieldProblem(name: string, value: string): string | undefined {
-  const n = name.length;
-  if (n === 0) return 'empty field name';
-  for (let i = 0; i < n; i++) {
-    const c = name.charCodeAt(i);
-    if (c > 0xff || TOKEN[c] !== 1) return `invalid field name ${JSON.stringify(name)}`;
-  }
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c > 0xff || FIELD_VALUE[c] !== 1) return `invalid value for ${name}`;
-  }
+  if (!isToken(name)) return `invalid field name ${JSON.stringify(name)}`;
+  if (!isFieldValue(value)) return `invalid value for ${name}`;
   return undefined;
 }
 
-/** Never removed because Connection names them (see removeHopByHop in h1/headers.ts). */
-const NOT_NOMINATABLE = new Set(['content-length', 'host']);
-
 /**
- * Whether a lower-case field name is not forwarded by a proxy: the hop-by-hop fields of
- * RFC 9110 §7.6.1 plus Proxy-Connection, and the framing fields (Content-Length,
- * Transfer-Encoding) that the sender of the next hop sets itself.
+ * Whether a lower-case field name is not forwarded by a proxy: the hop-by-hop fields, and
+ * Content-Length, which the sender of the next hop sets from its own framing.
  */
 function notForwarded(name: string): boolean {
-  switch (name.length) {
-    case 2:
-      return name === 'te';
-    case 7:
-      return name === 'upgrade' || name === 'trailer';
-    case 10:
-      return name === 'connection' || name === 'keep-alive';
-    case 14:
-      return name === 'content-length';
-    case 16:
-      return name === 'proxy-connection';
-    case 17:
-      return name === 'transfer-encoding';
-    default:
-      return false;
-  }
-}
-
-/** Lower-case Connection options that are hop-by-hop fields anyway: naming them removes nothing more. */
-const ALREADY_HOP_BY_HOP = /^\s*(?:keep-alive|close|upgrade)\s*$/i;
-
-/**
- * The fields a Connection value nominates for removal (RFC 9110 §7.6.1), except Content-Length
- * and Host; undefined when it names none besides hop-by-hop ones (`keep-alive`, `close`,
- * `upgrade`: the usual values, answered without splitting).
- */
-function nominatedFields(connection: string): Set<string> | undefined {
-  if (connection.indexOf(',') < 0 && ALREADY_HOP_BY_HOP.test(connection)) return undefined;
-  let nominated: Set<string> | undefined;
-  for (const name of connectionOptions(connection)) if (!NOT_NOMINATABLE.has(name) && !notForwarded(name)) (nominated ??= new Set()).add(name);
-  return nominated;
+  return isHopByHop(name) || name === 'content-length';
 }
 
 export class HeaderMap {
@@ -88,7 +46,7 @@ export class HeaderMap {
   static fromH1(flat: readonly string[], connection: string | undefined): HeaderMap {
     const h = new HeaderMap();
     const f = h.f;
-    const nominated = connection === undefined ? undefined : nominatedFields(connection);
+    const nominated = nominatedFields(connection);
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const name = flat[i]!.toLowerCase();
       if (notForwarded(name) || (nominated !== undefined && nominated.has(name))) continue;

@@ -48,6 +48,15 @@ for (let i = 0; i < 6; i++) {
   HEX[0x61 + i] = 10 + i;
 }
 
+/** True if every char of `s` is a field-value byte (HTAB, SP, VCHAR, obs-text): nothing that could end or split a line. */
+export function isFieldValue(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || FIELD_VALUE[c] === 0) return false;
+  }
+  return true;
+}
+
 /** True if every char of `s` is a tchar (used for strings that did not come from the parser). */
 export function isToken(s: string): boolean {
   if (s.length === 0) return false;

@@ -263,14 +263,44 @@ export function getHeaderAll(headers: readonly string[], name: string): string[]
   return out;
 }
 
-/** Hop-by-hop fields of RFC 9110 §7.6.1 plus the legacy Proxy-Connection. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-const HOP_LENGTHS = new Set([...HOP_BY_HOP].map((n) => n.length));
+/** Whether a lower-case field name is hop-by-hop: RFC 9110 §7.6.1 plus the legacy Proxy-Connection (a switch on length: no hashing per name). */
+export function isHopByHop(l: string): boolean {
+  switch (l.length) {
+    case 2:
+      return l === 'te';
+    case 7:
+      return l === 'upgrade' || l === 'trailer';
+    case 10:
+      return l === 'connection' || l === 'keep-alive';
+    case 16:
+      return l === 'proxy-connection';
+    case 17:
+      return l === 'transfer-encoding';
+    default:
+      return false;
+  }
+}
+
 /**
  * Never removed because Connection names them: dropping Content-Length or Host on a client's
  * say-so is a known way to desynchronise framing or routing between a proxy and its upstream.
  */
 const NOT_NOMINATABLE = new Set(['content-length', 'host']);
+
+/** A Connection value that names nothing but hop-by-hop fields (the usual `keep-alive`, `close`, `upgrade`). */
+const ONLY_HOP_BY_HOP = /^\s*(?:keep-alive|close|upgrade)\s*$/i;
+
+/**
+ * The lower-case fields a Connection value (`head.known.connection`) nominates for removal
+ * (RFC 9110 §7.6.1) beyond the hop-by-hop ones, except Content-Length and Host; undefined
+ * when there are none (the usual values are answered without splitting).
+ */
+export function nominatedFields(connection: string | undefined): Set<string> | undefined {
+  if (connection === undefined || (connection.indexOf(',') < 0 && ONLY_HOP_BY_HOP.test(connection))) return undefined;
+  let nominated: Set<string> | undefined;
+  for (const name of connectionOptions(connection)) if (!NOT_NOMINATABLE.has(name) && !isHopByHop(name)) (nominated ??= new Set()).add(name);
+  return nominated;
+}
 
 export interface HopByHopOptions {
   /** Keep the Upgrade field (the caller forwards an upgrade and adds `Connection: upgrade`). */
@@ -285,18 +315,13 @@ export interface HopByHopOptions {
  * replaces it when the message is re-framed.
  */
 export function removeHopByHop(headers: readonly string[], connection: string | undefined, options: HopByHopOptions = {}): string[] {
-  let nominated: Set<string> | undefined;
-  for (const name of connectionOptions(connection)) {
-    if (!NOT_NOMINATABLE.has(name)) (nominated ??= new Set()).add(name);
-  }
+  const nominated = nominatedFields(connection);
   const keepUpgrade = options.keepUpgrade === true;
   const out: string[] = [];
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!;
-    if (nominated !== undefined || HOP_LENGTHS.has(name.length)) {
-      const l = name.toLowerCase();
-      if ((HOP_BY_HOP.has(l) || nominated?.has(l) === true) && !(keepUpgrade && l === 'upgrade')) continue;
-    }
+    const l = name.toLowerCase();
+    if ((isHopByHop(l) && !(keepUpgrade && l === 'upgrade')) || nominated?.has(l) === true) continue;
     out.push(name, headers[i + 1]!);
   }
   return out;

@@ -5,12 +5,11 @@
 // Buffer.allocUnsafe + latin1Write per piece). Every name and value is checked first: a
 // value from a filter or another protocol carrying CR/LF, or a char above 0xFF (latin1 would
 // truncate U+010A to LF), would otherwise inject fields into the stream.
+import { isFieldValue, isToken } from './chars.js';
 import { H1SerializeError } from './errors.js';
 import type { MessageHead } from './head.js';
 import { parseContentLength } from './headers.js';
 
-const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const INVALID_VALUE_RE = /[^\t\x20-\x7e\x80-\xff]/;
 const INVALID_TARGET_RE = /[^\x21-\x7e]/;
 
 /** `checked`: every name and value is known valid (from the parser, or checked by a HeaderMap). */
@@ -22,8 +21,8 @@ function fieldsString(headers: readonly string[], checked = false): string {
     const name = headers[i]!;
     const value = headers[i + 1]!;
     if (!checked) {
-      if (!TOKEN_RE.test(name)) throw new H1SerializeError('INVALID_HEADER_NAME', `invalid field name ${JSON.stringify(name)}`);
-      if (INVALID_VALUE_RE.test(value)) throw new H1SerializeError('INVALID_HEADER_VALUE', `invalid value for ${name}`);
+      if (!isToken(name)) throw new H1SerializeError('INVALID_HEADER_NAME', `invalid field name ${JSON.stringify(name)}`);
+      if (!isFieldValue(value)) throw new H1SerializeError('INVALID_HEADER_VALUE', `invalid value for ${name}`);
     }
     s += name + ': ' + value + '\r\n';
   }
@@ -35,7 +34,7 @@ function fieldsString(headers: readonly string[], checked = false): string {
  * HeaderMap without `invalid`, the parser's own), so only the start line is checked here.
  */
 export function serializeRequestHead(method: string, target: string, headers: readonly string[], versionMinor = 1, checked = false): Buffer {
-  if (!TOKEN_RE.test(method)) throw new H1SerializeError('INVALID_START_LINE', `invalid method ${JSON.stringify(method)}`);
+  if (!isToken(method)) throw new H1SerializeError('INVALID_START_LINE', `invalid method ${JSON.stringify(method)}`);
   if (target.length === 0 || INVALID_TARGET_RE.test(target)) throw new H1SerializeError('INVALID_START_LINE', 'invalid request-target');
   const s = `${method} ${target} HTTP/1.${versionMinor === 0 ? 0 : 1}\r\n${fieldsString(headers, checked)}\r\n`;
   return Buffer.from(s, 'latin1');
@@ -47,7 +46,7 @@ export function serializeResponseHead(statusCode: number, reason: string, header
     throw new H1SerializeError('INVALID_START_LINE', `invalid status code ${statusCode}`);
   }
   const phrase = reason === '' ? reasonPhrase(statusCode) : reason;
-  if (INVALID_VALUE_RE.test(phrase)) throw new H1SerializeError('INVALID_START_LINE', 'invalid reason phrase');
+  if (!isFieldValue(phrase)) throw new H1SerializeError('INVALID_START_LINE', 'invalid reason phrase');
   const s = `HTTP/1.${versionMinor === 0 ? 0 : 1} ${statusCode} ${phrase}\r\n${fieldsString(headers, checked)}\r\n`;
   return Buffer.from(s, 'latin1');
 }
