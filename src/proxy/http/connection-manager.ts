@@ -4,7 +4,7 @@
 // are streamed back with correct framing. Locally generated errors carry the response
 // flag (x-rig-response-flags) and a body that says why.
 import type { Socket } from 'node:net';
-import { H1Parser, forwardFraming, serializeResponseHead, encodeChunk, lastChunk, type MessageHead, type H1ParseError } from './h1/index.js';
+import { H1Parser, forwardFraming, pushFramingFields, serializeResponseHead, encodeChunk, lastChunk, type MessageHead, type H1ParseError } from './h1/index.js';
 import { HeaderMap } from './headers.js';
 import type { HttpFilterFactory, HttpRequestView, HttpStreamFilter, LocalReply, ResponseFlag, StreamInfo } from './filter.js';
 import { noRoute, localReply } from './local-reply.js';
@@ -126,14 +126,14 @@ class Stream implements UpgradeHandler {
     applyResponseHeaderOps(rhm, this.virtualHost!, this.route!);
     const filters = this.filters;
     for (let i = 0; i < filters.length; i++) filters[i]!.onResponse?.(rh.statusCode, rhm, this.req!, this.info!);
-    const framing = this.head.method === 'HEAD' ? NO_BODY : forwardFraming(rh, this.head.versionMinor);
-    const kind = framing.kind === 'buffer' ? 'chunked' : framing.kind;
-    this.chunked = kind === 'chunked';
-    this.closeAfter = kind === 'close' || !this.head.keepAlive || conn.state.draining || this.head.upgrade;
+    const forwarded = this.head.method === 'HEAD' ? NO_BODY : forwardFraming(rh, this.head.versionMinor);
+    const framing = forwarded.kind === 'buffer' ? CHUNKED : forwarded;
+    this.chunked = framing.kind === 'chunked';
+    this.closeAfter = framing.kind === 'close' || !this.head.keepAlive || conn.state.draining || this.head.upgrade;
+    // HeaderMap.fromH1 left out the upstream's framing fields: these are the ones for this client.
     const out = rhm.toFlat();
-    if (kind === 'length') out.push('content-length', String((framing as { length: number }).length));
-    else if (kind === 'chunked') out.push('transfer-encoding', 'chunked');
-    if (this.closeAfter) out.push('connection', 'close');
+    pushFramingFields(out, framing);
+    if (this.closeAfter && framing.kind !== 'close') out.push('connection', 'close');
     const headBuf = serializeResponseHead(rh.statusCode, rh.reason, out, this.head.versionMinor, rhm.invalid === undefined);
     // The rest of the response came with its head (the usual small response): send them together.
     if (rh.restInRead && !this.chunked) {
@@ -201,6 +201,7 @@ class Stream implements UpgradeHandler {
 const NO_FILTERS: HttpStreamFilter[] = [];
 
 const NO_BODY = { kind: 'none' } as const;
+const CHUNKED = { kind: 'chunked' } as const;
 /** Up to this many body bytes are copied behind a held head to leave in one write (one buffer, not a writev). */
 const COALESCE_BYTES = 4096;
 

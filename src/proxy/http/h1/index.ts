@@ -46,6 +46,7 @@ export {
   LAST_CHUNK,
   forwardFraming,
   applyFraming,
+  pushFramingFields,
   reasonPhrase,
   type ForwardFraming,
 } from './serializer.js';

@@ -127,6 +127,12 @@ export function applyFraming(headers: readonly string[], framing: ForwardFraming
     }
     out.push(name, headers[i + 1]!);
   }
+  pushFramingFields(out, framing);
+  return out;
+}
+
+/** Appends the fields of `framing` to a flat header list that has none: Content-Length, `Transfer-Encoding: chunked`, or `Connection: close`. */
+export function pushFramingFields(out: string[], framing: ForwardFraming): void {
   switch (framing.kind) {
     case 'length':
       out.push('content-length', String(framing.length));
@@ -141,7 +147,6 @@ export function applyFraming(headers: readonly string[], framing: ForwardFraming
     case 'buffer':
       break;
   }
-  return out;
 }
 
 const REASONS: Record<number, string> = {
