@@ -18,7 +18,7 @@ import { VERSION } from '../../shared/version.js';
 import { setLogLevel, type Level } from '../../shared/log.js';
 import { StatsStore, statsJson, statsPrometheus, statsText } from '../stats/index.js';
 import type { WorkerInfo } from '../workers/pool.js';
-import type { StatSample } from '../workers/protocol.js';
+import { statSamples } from '../stats/samples.js';
 
 /** The worker processes of `rig proxy --concurrency N`, as the primary's admin API sees them. */
 export interface AdminWorkers {
@@ -44,11 +44,7 @@ const T = 'type.googleapis.com/envoy.admin.v3.';
 /** The primary's own stats plus every worker's, summed by name (histograms bucket by bucket). */
 function mergedStats(own: StatsStore, workers: WorkerInfo[]): StatsStore {
   const store = new StatsStore();
-  const samples: StatSample[] = own.snapshot().map((x) =>
-    x.kind === 'histogram'
-      ? { name: x.name, kind: 'histogram', unit: x.unit, bounds: [...x.bounds], counts: [...x.counts], count: x.count, sum: x.sum, min: x.min, max: x.max }
-      : { name: x.name, kind: x.kind, value: x.value },
-  );
+  const samples = statSamples(own.snapshot());
   for (const w of workers) samples.push(...(w.report?.stats ?? []));
   for (const x of samples) {
     if (x.kind === 'histogram') store.histogram(x.name, x.unit, x.bounds).merge(x);

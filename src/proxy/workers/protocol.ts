@@ -10,7 +10,7 @@ import { ClusterLoadAssignmentSchema } from '../../api/gen/envoy/config/endpoint
 import { SecretSchema } from '../../api/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import type { ProxyConfigSnapshot } from '../proxy.js';
 import type { Level } from '../../shared/log.js';
-import type { HistogramUnit } from '../stats/index.js';
+import type { StatSample } from '../stats/samples.js';
 
 /** A snapshot as bytes: each map's entries, `[name, serialized resource]`, in name order. */
 export interface WireSnapshot {
@@ -26,11 +26,6 @@ export interface ListenerInfo {
   address: string;
   port: number;
 }
-
-/** One stat of a worker: a counter's or gauge's value, or a histogram's buckets (summed across workers by the admin API). */
-export type StatSample =
-  | { name: string; kind: 'counter' | 'gauge'; value: number }
-  | { name: string; kind: 'histogram'; unit: HistogramUnit; bounds: number[]; counts: number[]; count: number; sum: number; min: number; max: number };
 
 /** What a worker tells the admin API about itself. */
 export interface WorkerReport {

@@ -9,7 +9,8 @@ import { clustersText } from '../admin/server.js';
 import { logger, setLogLevel } from '../../shared/log.js';
 import { fail, type Result } from '../../shared/result.js';
 import { releaseStartupHeapPin } from '../startup-heap.js';
-import { SnapshotDecoder, type FromWorker, type StatSample, type ToWorker } from './protocol.js';
+import { SnapshotDecoder, type FromWorker, type ToWorker } from './protocol.js';
+import { statSamples } from '../stats/samples.js';
 
 const log = logger('worker');
 
@@ -58,12 +59,7 @@ export function runWorker(o: WorkerOptions): Promise<number> {
           });
           return;
         case 'report': {
-          const stats: StatSample[] = [];
-          for (const s of proxy.stats.snapshot()) {
-            if (s.kind !== 'histogram') stats.push({ name: s.name, kind: s.kind, value: s.value });
-            else if (s.used) stats.push({ name: s.name, kind: 'histogram', unit: s.unit, bounds: [...s.bounds], counts: [...s.counts], count: s.count, sum: s.sum, min: s.min, max: s.max });
-          }
-          send({ type: 'report', id: m.id, report: { stats, clusters: clustersText(proxy), listeners: proxy.listenerList() } });
+          send({ type: 'report', id: m.id, report: { stats: statSamples(proxy.stats.snapshot()), clusters: clustersText(proxy), listeners: proxy.listenerList() } });
           return;
         }
         case 'drain':
