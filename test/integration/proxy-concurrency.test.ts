@@ -144,6 +144,10 @@ test('two workers share a static listener: connections spread over both, a dead 
   const prom = await (await fetch(`${admin}/stats/prometheus`)).text();
   assert.match(prom, /^envoy_http_downstream_rq_time_count\{[^}]*ingress_http[^}]*\} 20$/m, prom.split('\n').filter((l) => l.includes('downstream_rq_time')).join('\n'));
   assert.match(prom, /^envoy_cluster_upstream_rq_time_count\{[^}]*service[^}]*\} 20$/m);
+  // /clusters counts the upstream connections of both workers (each keeps one to the backend).
+  const clusters = await (await fetch(`${admin}/clusters`)).text();
+  const cx = Number(/^service::127\.0\.0\.1:\d+::cx_active::(\d+)$/m.exec(clusters)?.[1]);
+  assert.ok(cx >= 2, `cx_active summed over the workers: ${clusters}`);
 
   // A worker that dies is restarted with the config; the other one serves meanwhile.
   process.kill(pids[0]!, 'SIGKILL');

@@ -459,3 +459,24 @@ describe('H1Parser limits', () => {
     assert.equal(heads[0]!.target, '/1');
   });
 });
+
+describe('H1Parser restInRead', () => {
+  /** restInRead of each response head, fed in the given pieces. */
+  function restInRead(pieces: string[], methods: string[] = ['GET']): boolean[] {
+    const seen: boolean[] = [];
+    const p = new H1Parser('response', undefined, { onHead: (h) => seen.push(h.restInRead), onBody() {}, onMessageComplete() {}, onUpgrade() {}, onError: (e) => assert.fail(e.message) });
+    for (const m of methods) p.expectResponse(m);
+    for (const piece of pieces) p.execute(b(piece));
+    return seen;
+  }
+
+  test('says whether the whole rest of the message came in the read that completed the head', () => {
+    assert.deepEqual(restInRead(['HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello']), [true]);
+    assert.deepEqual(restInRead(['HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel', 'lo']), [false]);
+    assert.deepEqual(restInRead(['HTTP/1.1 204 No Content\r\n\r\n']), [true], 'no body');
+    assert.deepEqual(restInRead(['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n']), [false], 'chunked: not by length');
+    // A head split across reads: what follows it in the completing read counts.
+    assert.deepEqual(restInRead(['HTTP/1.1 200 OK\r\nConte', 'nt-Length: 2\r\n\r\nok']), [true]);
+    assert.deepEqual(restInRead(['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no', 'k'], ['GET', 'GET']), [true, false]);
+  });
+});
